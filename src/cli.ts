@@ -1,0 +1,173 @@
+#!/usr/bin/env node
+import os from 'node:os';
+import yargs, { type Argv as YargsArgv } from 'yargs';
+import { hideBin } from 'yargs/helpers';
+import {
+  resolveCategory, resolveFetchConfig, resolveLimit, resolveLogConfig, resolvePlanConfig, resolveWindow, type LogConfig,
+} from './config.js';
+import { LOG_OPTIONS, RUN_OPTIONS, SHARD_OPTIONS, TITELIVE_OPTIONS, sourceOf, yargsOptions } from './options.js';
+import { today } from './runtime/calendar.js';
+import { ConfigError, ExitCode, messageOf } from './runtime/errors.js';
+import { runJob, type JobContext } from './runtime/harness.js';
+import { createLogger } from './runtime/logger.js';
+import type { ShardManifest } from './runtime/manifest.js';
+import { parseHttpUrl, parseInteger, parseNumber, readSetting, type Argv, type Env } from './runtime/settings.js';
+import { runSandboxCommand, SANDBOX_OPTIONS } from './sandbox/command.js';
+import { runFetch } from './stages/fetch.js';
+import { runPlan } from './stages/plan.js';
+import { runLocal, type RunLocalConfig } from './stages/run-local.js';
+
+const env: Env = process.env;
+
+/** Resolves the config (exit 2 on a bad one, before any work), then runs the stage in the job harness. */
+async function stageCommand<Config extends { category: string; runId: string; shard?: { index: number; count: number } }>(
+  name: string,
+  argv: Argv,
+  resolve: (argv: Argv, env: Env) => Promise<Config>,
+  work: (config: Config, context: JobContext) => Promise<ShardManifest | void>,
+): Promise<void> {
+  let log: LogConfig;
+  let config: Config;
+  try {
+    log = resolveLogConfig(argv, env);
+    config = await resolve(argv, env);
+  } catch (error) {
+    exitOnConfigError(name, error);
+    return;
+  }
+  const shard = config.shard ? { shard: `${config.shard.index}/${config.shard.count}` } : {};
+  const logger = createLogger({ level: log.level, format: log.format, base: { stage: name, category: config.category, runId: config.runId, ...shard } });
+  process.exitCode = await runJob({ name, logger }, async (context) => {
+    const manifest = await work(config, context);
+    if (manifest) {
+      logger.info({ event: 'shard_complete', counts: manifest.counts, outputs: manifest.outputs.map((file) => file.path) }, `${name}: ${describeCounts(manifest.counts)}`);
+    }
+  });
+}
+
+function exitOnConfigError(command: string, error: unknown): void {
+  if (error instanceof ConfigError) {
+    process.stderr.write(`titelive-etl ${command}: ${error.message}\n`);
+    process.exitCode = ExitCode.CONFIG;
+    return;
+  }
+  throw error;
+}
+
+function describeCounts(counts: Record<string, number>): string {
+  return Object.entries(counts)
+    .map(([outcome, count]) => `${count} ${outcome}`)
+    .join(', ');
+}
+
+async function resolveRunLocalConfig(argv: Argv, environment: Env): Promise<RunLocalConfig> {
+  const category = resolveCategory({ category: 'paper', ...stripUndefined(argv) }, environment);
+  const runIdSetting = readSetting(argv, environment, sourceOf('run-id'));
+  const runId = runIdSetting.raw ?? today();
+  const dataUrl = readSetting(argv, environment, sourceOf('data-url')).raw ?? './data';
+  const explicitStart = argv['min-modified-date'] !== undefined || Boolean(environment.MIN_MODIFIED_DATE);
+  const daysGiven = argv['window-days'] !== undefined || Boolean(environment.WINDOW_DAYS);
+  const windowArgv: Argv = explicitStart || daysGiven ? stripUndefined(argv) : { 'window-days': 7, ...stripUndefined(argv) };
+  const window = resolveWindow(windowArgv, environment, runId);
+  const shards = parseInteger(readSetting(argv, environment, { flag: 'shards' }), { min: 1, max: 64 }) ?? Math.max(2, os.availableParallelism());
+  const apiUrl = parseHttpUrl(readSetting(argv, environment, sourceOf('api-url')));
+  const ratePerSecond = parseNumber(readSetting(argv, environment, sourceOf('rate-limit')), { exclusiveMin: 0 }) ?? (apiUrl ? 1 : 20);
+  const sandboxProducts = parseInteger(readSetting(argv, environment, { flag: 'products' }), { min: 1, max: 5_000_000 }) ?? 5_000;
+  if (apiUrl) {
+    environment.TITELIVE_API_URL = apiUrl;
+    const loginUrl = parseHttpUrl(readSetting(argv, environment, sourceOf('login-url')));
+    if (loginUrl) environment.TITELIVE_LOGIN_URL = loginUrl;
+  }
+  return {
+    category,
+    runId,
+    dataUrl,
+    window,
+    shards,
+    limit: resolveLimit(argv, environment),
+    ratePerSecond,
+    sandboxProducts,
+    apiUrl,
+    cli: { execPath: process.execPath, args: [...process.execArgv, process.argv[1] ?? ''] },
+  };
+}
+
+function stripUndefined(argv: Argv): Argv {
+  return Object.fromEntries(Object.entries(argv).filter(([, value]) => value !== undefined));
+}
+
+export function buildCli(args: string[]): YargsArgv {
+  return yargs(args)
+    .scriptName('titelive-etl')
+    .usage('$0 <command> [options]\n\nKeeps a copy of the Titelive catalog up to date: plan → fetch → … in stages that hand off Parquet files.')
+    .command(
+      'plan',
+      'Search Titelive day by day over the window and write the list of EANs to fetch',
+      (y) => y.options(yargsOptions([...RUN_OPTIONS, 'min-modified-date', 'max-modified-date', 'window-days', 'allow-partial', 'limit', ...TITELIVE_OPTIONS, ...LOG_OPTIONS]))
+        .example('$0 plan --category paper --min-modified-date 2024-01-01 --max-modified-date 2024-01-08 --run-id 2024-01-08 --data-url ./data', ''),
+      (argv) => stageCommand('plan', argv, resolvePlanConfig, runPlan),
+    )
+    .command(
+      'fetch',
+      "Fetch this shard's EANs from /ean (250 a call) and write raw Parquet: found, deleted or failed",
+      (y) => y.options(yargsOptions([...RUN_OPTIONS, ...SHARD_OPTIONS, 'limit', ...TITELIVE_OPTIONS, ...LOG_OPTIONS]))
+        .example('$0 fetch --category paper --run-id 2024-01-08 --data-url ./data --shard-index 0 --shard-count 4', ''),
+      (argv) => stageCommand('fetch', argv, resolveFetchConfig, runFetch),
+    )
+    .command(
+      'run-local',
+      'Run every stage on this machine, shards as parallel workers, against the embedded sandbox unless an API URL is set',
+      (y) => y.options({
+        ...yargsOptions(['category', 'run-id', 'data-url', 'min-modified-date', 'max-modified-date', 'window-days', 'limit', 'api-url', 'login-url', 'rate-limit', ...LOG_OPTIONS]),
+        shards: { type: 'number', group: 'Run:', describe: 'Workers (shards) per sharded stage (default: CPUs, at least 2)' },
+        products: { type: 'number', group: 'Sandbox:', describe: 'Products per category in the embedded sandbox (default 5000)' },
+      }).example('$0 run-local --category paper --window-days 7 --data-url ./data', 'defaults: paper, 7 days ending today, ./data, sandbox at 20 requests/s'),
+      async (argv) => {
+        let log: LogConfig;
+        let config: RunLocalConfig;
+        try {
+          log = resolveLogConfig(argv, env);
+          config = await resolveRunLocalConfig(argv, env);
+        } catch (error) {
+          exitOnConfigError('run-local', error);
+          return;
+        }
+        const logger = createLogger({ level: log.level, format: log.format, base: { stage: 'run-local', category: config.category, runId: config.runId } });
+        process.exitCode = await runJob({ name: 'run-local', logger }, (context) => runLocal(config, context));
+      },
+    )
+    .command(
+      'sandbox',
+      'Serve a Titelive-compatible API and image host on localhost, with a deterministic catalog and fault knobs',
+      (y) => y.options(SANDBOX_OPTIONS).example('$0 sandbox --port 8080 --products 5000', ''),
+      async (argv) => {
+        try {
+          process.exitCode = await runSandboxCommand(argv);
+        } catch (error) {
+          exitOnConfigError('sandbox', error);
+        }
+      },
+    )
+    .demandCommand(1, 'Name a command: plan, fetch, run-local or sandbox.')
+    .strict()
+    .env(false)
+    .wrap(Math.min(120, process.stdout.columns ?? 100))
+    .epilogue(
+      'Every option also reads the environment variable shown in its help. Exit codes: 0 done, 1 work failed, 2 bad configuration, 3 upstream stage incomplete, 130/143 stopped by a signal.',
+    )
+    .fail((message, error, y) => {
+      if (error) throw error;
+      process.stderr.write(`${y.help() && ''}titelive-etl: ${message}\nRun 'titelive-etl --help' for the commands and options.\n`);
+      process.exit(ExitCode.CONFIG);
+    })
+    .help()
+    .alias('h', 'help')
+    .version();
+}
+
+try {
+  await buildCli(hideBin(process.argv)).parseAsync();
+} catch (error) {
+  process.stderr.write(`titelive-etl: ${messageOf(error)}\n`);
+  process.exitCode = ExitCode.WORK_FAILED;
+}

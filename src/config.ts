@@ -1,0 +1,172 @@
+import { addDays, daysBetween, isIsoDay, parseIsoDay, today } from './runtime/calendar.js';
+import { ConfigError } from './runtime/errors.js';
+import type { LogFormat } from './runtime/logger.js';
+import { secretFromEnvOrFile, secretFromSecretManager } from './runtime/secrets.js';
+import {
+  parseBoolean, parseChoice, parseHttpUrl, parseInteger, parseNumber, readSetting, requireValue,
+  type Argv, type Env,
+} from './runtime/settings.js';
+import { validateShard, type Shard } from './runtime/sharding.js';
+import { CATEGORY_SPELLINGS, parseCategory, type Category } from './titelive/categories.js';
+import { DEFAULT_API_URL, DEFAULT_LOGIN_URL } from './titelive/client.js';
+import { sourceOf, type OptionName } from './options.js';
+
+/** The seed's Secret Manager secret names. */
+export const SECRET_NAMES = { username: 'titelive_epagine_api_username', password: 'titelive_epagine_api_password' };
+
+export interface LogConfig {
+  level: 'trace' | 'debug' | 'info' | 'warn' | 'error';
+  format: LogFormat;
+}
+
+export interface RunConfig {
+  category: Category;
+  runId: string;
+  dataUrl: string;
+}
+
+export interface Window {
+  /** First day, included (YYYY-MM-DD). */
+  start: string;
+  /** Last boundary, excluded (YYYY-MM-DD). */
+  end: string;
+}
+
+export interface TiteliveConfig {
+  apiUrl: string;
+  loginUrl: string;
+  username: string;
+  password: string;
+  ratePerSecond: number;
+  parallelism: number;
+  concurrency: number;
+  maxSockets: number;
+  timeoutMs: number;
+  maxAttempts: number;
+}
+
+export interface PlanConfig extends RunConfig {
+  window: Window;
+  allowPartial: boolean;
+  limit: number | undefined;
+  titelive: TiteliveConfig;
+}
+
+export interface FetchConfig extends RunConfig {
+  shard: Shard;
+  limit: number | undefined;
+  titelive: TiteliveConfig;
+}
+
+const setting = (argv: Argv, env: Env, name: OptionName) => readSetting(argv, env, sourceOf(name));
+
+export function resolveLogConfig(argv: Argv, env: Env): LogConfig {
+  return {
+    level: parseChoice(setting(argv, env, 'log-level'), ['trace', 'debug', 'info', 'warn', 'error'] as const) ?? 'info',
+    format: parseChoice(setting(argv, env, 'log-format'), ['json', 'pretty', 'auto'] as const) ?? 'auto',
+  };
+}
+
+export function resolveCategory(argv: Argv, env: Env): Category {
+  const raw = setting(argv, env, 'category');
+  const text = requireValue(raw, `one of ${CATEGORY_SPELLINGS.join(', ')}`);
+  const category = parseCategory(text);
+  if (!category) throw new ConfigError(`${raw.from}: expected one of ${CATEGORY_SPELLINGS.join(', ')}, got '${text}'`);
+  return category;
+}
+
+export function resolveRunConfig(argv: Argv, env: Env): RunConfig {
+  const category = resolveCategory(argv, env);
+  const runIdSetting = setting(argv, env, 'run-id');
+  const runId = runIdSetting.raw ?? today();
+  if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/.test(runId)) {
+    throw new ConfigError(`${runIdSetting.from}: '${runId}' is not a usable run id (letters, digits, '.', '_', '-'; up to 64)`);
+  }
+  const dataUrl = requireValue(setting(argv, env, 'data-url'), 'gs://bucket/prefix or a local folder such as ./data');
+  return { category, runId, dataUrl };
+}
+
+/** The window: explicit dates, or the N days ending at the run date (the run id when it is a date). */
+export function resolveWindow(argv: Argv, env: Env, runId: string): Window {
+  const minSetting = setting(argv, env, 'min-modified-date');
+  const maxSetting = setting(argv, env, 'max-modified-date');
+  const daysSetting = setting(argv, env, 'window-days');
+  const runDate = isIsoDay(runId) ? runId : today();
+  const end = maxSetting.raw !== undefined ? parseIsoDay(maxSetting.raw, maxSetting.from) : runDate;
+  let start: string;
+  if (minSetting.raw !== undefined) {
+    if (daysSetting.raw !== undefined) throw new ConfigError(`give either ${minSetting.from} or ${daysSetting.from}, not both`);
+    start = parseIsoDay(minSetting.raw, minSetting.from);
+  } else {
+    const days = parseInteger(daysSetting, { min: 1, max: 366 }) ?? 1;
+    start = addDays(end, -days);
+  }
+  if (start >= end) throw new ConfigError(`the window is empty: ${minSetting.from} (${start}) must be before ${maxSetting.from} (${end})`);
+  if (daysBetween(start, end).length > 366) throw new ConfigError(`the window ${start} → ${end} is longer than 366 days: split it into several runs`);
+  return { start, end };
+}
+
+export function resolveShard(argv: Argv, env: Env): Shard {
+  const count = parseInteger(setting(argv, env, 'shard-count'), { min: 1, max: 100_000 }) ?? 1;
+  const indexSetting = setting(argv, env, 'shard-index');
+  const index = parseInteger(indexSetting, { min: 0 }) ?? 0;
+  return validateShard({ index, count }, indexSetting.from);
+}
+
+export function resolveLimit(argv: Argv, env: Env): number | undefined {
+  return parseInteger(setting(argv, env, 'limit'), { min: 1 });
+}
+
+export async function resolveTiteliveConfig(argv: Argv, env: Env): Promise<TiteliveConfig> {
+  const apiUrl = parseHttpUrl(setting(argv, env, 'api-url')) ?? DEFAULT_API_URL;
+  const loginUrl = parseHttpUrl(setting(argv, env, 'login-url')) ?? DEFAULT_LOGIN_URL;
+  const ratePerSecond = parseNumber(setting(argv, env, 'rate-limit'), { exclusiveMin: 0, max: 10_000 }) ?? 1;
+  const parallelism = parseInteger(setting(argv, env, 'parallelism'), { min: 1, max: 10_000 }) ?? 1;
+  const concurrency = parseInteger(setting(argv, env, 'concurrency'), { min: 1, max: 256 }) ?? 4;
+  const maxSockets = parseInteger(setting(argv, env, 'max-sockets'), { min: 1, max: 1_024 }) ?? 8;
+  const timeoutMs = parseInteger(setting(argv, env, 'http-timeout-ms'), { min: 100, max: 600_000 }) ?? 60_000;
+  const maxAttempts = parseInteger(setting(argv, env, 'max-attempts'), { min: 1, max: 50 }) ?? 6;
+  const { username, password } = await resolveCredentials(argv, env);
+  return { apiUrl, loginUrl, username, password, ratePerSecond, parallelism, concurrency, maxSockets, timeoutMs, maxAttempts };
+}
+
+async function resolveCredentials(argv: Argv, env: Env): Promise<{ username: string; password: string }> {
+  const sourceSetting = setting(argv, env, 'secrets-source');
+  const source = parseChoice(sourceSetting, ['env', 'secret-manager'] as const) ?? 'env';
+  if (source === 'secret-manager') {
+    const project = requireValue(setting(argv, env, 'gcp-project-id'), 'the Google Cloud project that holds the Titelive secrets');
+    const username = await secretFromSecretManager(project, env.TITELIVE_USERNAME_SECRET ?? SECRET_NAMES.username);
+    const password = await secretFromSecretManager(project, env.TITELIVE_PASSWORD_SECRET ?? SECRET_NAMES.password);
+    return { username, password };
+  }
+  const username = argvString(argv, 'username') ?? (await secretFromEnvOrFile(env, 'TITELIVE_USERNAME'));
+  const password = argvString(argv, 'password') ?? (await secretFromEnvOrFile(env, 'TITELIVE_PASSWORD'));
+  if (!username || !password) {
+    const missing = [!username && 'TITELIVE_USERNAME', !password && 'TITELIVE_PASSWORD'].filter(Boolean).join(' and ');
+    throw new ConfigError(
+      `Titelive credentials missing: set ${missing} (or ${missing.split(' and ').map((name) => `${name}_FILE`).join(' / ')}), ` +
+        'or use --secrets-source secret-manager with GCP_PROJECT_ID',
+    );
+  }
+  return { username, password };
+}
+
+function argvString(argv: Argv, name: string): string | undefined {
+  const value = argv[name];
+  return typeof value === 'string' && value !== '' ? value : undefined;
+}
+
+export async function resolvePlanConfig(argv: Argv, env: Env): Promise<PlanConfig> {
+  const run = resolveRunConfig(argv, env);
+  const window = resolveWindow(argv, env, run.runId);
+  const allowPartial = parseBoolean(setting(argv, env, 'allow-partial')) ?? false;
+  const limit = resolveLimit(argv, env);
+  return { ...run, window, allowPartial, limit, titelive: await resolveTiteliveConfig(argv, env) };
+}
+
+export async function resolveFetchConfig(argv: Argv, env: Env): Promise<FetchConfig> {
+  const run = resolveRunConfig(argv, env);
+  const shard = resolveShard(argv, env);
+  const limit = resolveLimit(argv, env);
+  return { ...run, shard, limit, titelive: await resolveTiteliveConfig(argv, env) };
+}

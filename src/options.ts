@@ -1,0 +1,67 @@
+import type { Options } from 'yargs';
+
+/**
+ * Every flag of the CLI with its environment variable, in one table: the help text and the
+ * configuration resolver both read it, so they cannot disagree.
+ */
+export interface OptionSpec extends Options {
+  env?: string;
+  group: string;
+}
+
+const RUN = 'Run:';
+const TITELIVE = 'Titelive API:';
+const HTTP = 'HTTP:';
+const SHARD = 'Sharding:';
+const LOG = 'Logging:';
+
+export const OPTIONS = {
+  category: { env: 'CATEGORY', group: RUN, type: 'string', describe: 'Catalog to process: paper|music (or the seed names LIVRE|MUSIQUE_ENREGISTREE)' },
+  'run-id': { env: 'RUN_ID', group: RUN, type: 'string', describe: 'Run identifier, the folder of this run; default: today (YYYY-MM-DD, in TZ)' },
+  'data-url': { env: 'DATA_URL', group: RUN, type: 'string', describe: 'Where runs are stored: gs://bucket/prefix, a local folder or a file:// URL' },
+  'min-modified-date': { env: 'MIN_MODIFIED_DATE', group: RUN, type: 'string', describe: 'First day of the window (YYYY-MM-DD, included)' },
+  'max-modified-date': { env: 'MAX_MODIFIED_DATE', group: RUN, type: 'string', describe: 'End of the window (YYYY-MM-DD, excluded); default: the run date' },
+  'window-days': { env: 'WINDOW_DAYS', group: RUN, type: 'number', describe: 'The N days ending at the run date, when no --min-modified-date (default 1)' },
+  'allow-partial': { env: 'ALLOW_PARTIAL', group: RUN, type: 'boolean', describe: 'Plan: go on when a day has more results than the API pages through (records an anomaly) instead of failing' },
+  limit: { env: 'LIMIT', group: RUN, type: 'number', describe: 'Cap the number of EANs (plan: in all; fetch: in this shard), for a quick test run' },
+  'shard-index': { env: 'JOB_COMPLETION_INDEX', group: SHARD, type: 'number', describe: 'This shard (0-based); Kubernetes Indexed Jobs set JOB_COMPLETION_INDEX' },
+  'shard-count': { env: 'SHARD_COUNT', group: SHARD, type: 'number', describe: 'Number of shards of this stage (default 1)' },
+  'api-url': { env: 'TITELIVE_API_URL', group: TITELIVE, type: 'string', describe: 'Titelive API base URL (default https://catsearch.epagine.fr/v1)' },
+  'login-url': { env: 'TITELIVE_LOGIN_URL', group: TITELIVE, type: 'string', describe: 'Titelive login base URL (default https://login.epagine.fr/v1/login)' },
+  username: { env: 'TITELIVE_USERNAME', group: TITELIVE, type: 'string', describe: 'Titelive username (or TITELIVE_USERNAME_FILE, or Secret Manager)' },
+  password: { env: 'TITELIVE_PASSWORD', group: TITELIVE, type: 'string', describe: 'Titelive password (prefer TITELIVE_PASSWORD or TITELIVE_PASSWORD_FILE to a flag)' },
+  'secrets-source': { env: 'TITELIVE_SECRETS_SOURCE', group: TITELIVE, type: 'string', describe: 'Where credentials come from: env (variables or *_FILE) or secret-manager (default env)' },
+  'gcp-project-id': { env: 'GCP_PROJECT_ID', group: TITELIVE, type: 'string', describe: 'Google Cloud project holding the Secret Manager secrets' },
+  'rate-limit': { env: 'TITELIVE_RATE_LIMIT', group: TITELIVE, type: 'number', describe: 'Titelive requests per second for the whole deployment (default 1)' },
+  parallelism: { env: 'PARALLELISM', group: TITELIVE, type: 'number', describe: 'Pods running at once that share the rate budget; each gets rate-limit ÷ parallelism (default 1)' },
+  concurrency: { env: 'TITELIVE_CONCURRENCY', group: TITELIVE, type: 'number', describe: 'Titelive requests in flight per pod (default 4)' },
+  'max-sockets': { env: 'HTTP_MAX_SOCKETS', group: HTTP, type: 'number', describe: 'Keep-alive sockets per upstream host per pod (default 8)' },
+  'http-timeout-ms': { env: 'HTTP_TIMEOUT_MS', group: HTTP, type: 'number', describe: 'Timeout of one HTTP request in ms (default 60000)' },
+  'max-attempts': { env: 'HTTP_MAX_ATTEMPTS', group: HTTP, type: 'number', describe: 'Attempts per request, retries on 429/5xx/network included (default 6)' },
+  'log-level': { env: 'LOG_LEVEL', group: LOG, type: 'string', describe: 'trace|debug|info|warn|error (default info)' },
+  'log-format': { env: 'LOG_FORMAT', group: LOG, type: 'string', describe: 'json|pretty|auto: auto is pretty on a terminal, JSON otherwise (default auto)' },
+} satisfies Record<string, OptionSpec>;
+
+export type OptionName = keyof typeof OPTIONS;
+
+/** The yargs option definitions for a command, with the environment variable in each description. */
+export function yargsOptions(names: readonly OptionName[]): Record<string, Options> {
+  return Object.fromEntries(
+    names.map((name) => {
+      const { env, ...spec } = OPTIONS[name] as OptionSpec;
+      return [name, { ...spec, describe: env ? `${spec.describe} [env ${env}]` : spec.describe }];
+    }),
+  );
+}
+
+export function sourceOf(name: OptionName): { flag: string; env?: string } {
+  return { flag: name, env: (OPTIONS[name] as OptionSpec).env };
+}
+
+export const RUN_OPTIONS: OptionName[] = ['category', 'run-id', 'data-url'];
+export const TITELIVE_OPTIONS: OptionName[] = [
+  'api-url', 'login-url', 'username', 'password', 'secrets-source', 'gcp-project-id',
+  'rate-limit', 'parallelism', 'concurrency', 'max-sockets', 'http-timeout-ms', 'max-attempts',
+];
+export const SHARD_OPTIONS: OptionName[] = ['shard-index', 'shard-count'];
+export const LOG_OPTIONS: OptionName[] = ['log-level', 'log-format'];

@@ -1,0 +1,61 @@
+import type { Logger } from 'pino';
+import { ExitCode, StoppedError, exitCodeOf, messageOf } from './errors.js';
+
+export interface JobContext {
+  logger: Logger;
+  /** Aborted on SIGTERM/SIGINT; long work checks it between units and stops without a manifest. */
+  signal: AbortSignal;
+}
+
+export interface JobOptions {
+  name: string;
+  logger: Logger;
+}
+
+/**
+ * The one place a command's work starts: it turns signals into a clean stop, logs the outcome
+ * once and returns the process exit code (0 ok, 1 work failed, 2 config, 3 upstream incomplete,
+ * 130/143 stopped by a signal).
+ */
+export async function runJob(options: JobOptions, work: (context: JobContext) => Promise<void>): Promise<number> {
+  const { logger, name } = options;
+  const controller = new AbortController();
+  let signalsSeen = 0;
+  const onSignal = (signalName: NodeJS.Signals) => {
+    signalsSeen += 1;
+    if (signalsSeen > 1) {
+      logger.warn({ signal: signalName }, `${name}: second ${signalName}, exiting now`);
+      process.exit(signalName === 'SIGINT' ? ExitCode.INTERRUPTED : ExitCode.TERMINATED);
+    }
+    logger.warn({ signal: signalName }, `${name}: ${signalName} received, stopping; no manifest will be written for unfinished work`);
+    controller.abort(new StoppedError(signalName));
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+  const startedAt = Date.now();
+  try {
+    await work({ logger, signal: controller.signal });
+    if (controller.signal.aborted) throw controller.signal.reason;
+    logger.info({ event: 'job_finished', durationMs: Date.now() - startedAt }, `${name}: finished in ${seconds(startedAt)}`);
+    return ExitCode.OK;
+  } catch (error) {
+    const stopped = controller.signal.aborted ? (controller.signal.reason as StoppedError) : undefined;
+    const reported = stopped ?? error;
+    const code = exitCodeOf(reported);
+    logger.error(
+      { event: 'job_failed', exitCode: code, durationMs: Date.now() - startedAt, error: messageOf(reported) },
+      `${name}: ${messageOf(reported)}`,
+    );
+    if (!(reported instanceof Error) || code === ExitCode.WORK_FAILED) {
+      if (reported instanceof Error && reported.stack && reported.name === 'Error') logger.debug({ stack: reported.stack }, 'stack');
+    }
+    return code;
+  } finally {
+    process.off('SIGTERM', onSignal);
+    process.off('SIGINT', onSignal);
+  }
+}
+
+function seconds(startedAt: number): string {
+  return `${((Date.now() - startedAt) / 1000).toFixed(1)} s`;
+}

@@ -1,0 +1,89 @@
+import { ParquetWriter, fileWriter } from 'hyparquet-writer';
+import type { DecodedArray } from 'hyparquet';
+import { stat } from 'node:fs/promises';
+import { type ColumnSpec, toParquetSchema } from './parquet-schema.js';
+
+export type Row = Record<string, unknown>;
+
+export interface ParquetWriterOptions {
+  /** Rows buffered before a row group is encoded and flushed; bounds the writer's memory. */
+  rowGroupSize?: number;
+  /** Extra key/value metadata in the file footer. */
+  metadata?: Record<string, string>;
+}
+
+/**
+ * Writes rows to a local Parquet file one row group at a time, so memory depends on the row
+ * group size, not on the file. The library behind it (hyparquet-writer) stays in this folder.
+ */
+export class ParquetFileWriter {
+  private readonly writer: ParquetWriter;
+  private readonly sink: ReturnType<typeof fileWriter>;
+  private buffer: Row[] = [];
+  private rowCount = 0;
+  private closed = false;
+
+  constructor(
+    readonly localPath: string,
+    readonly columns: readonly ColumnSpec[],
+    private readonly options: ParquetWriterOptions = {},
+  ) {
+    this.sink = fileWriter(localPath);
+    this.writer = new ParquetWriter({
+      writer: this.sink,
+      schema: toParquetSchema(columns),
+      createdBy: 'titelive-etl',
+      kvMetadata: Object.entries(options.metadata ?? {}).map(([key, value]) => ({ key, value })),
+    });
+  }
+
+  get rows(): number {
+    return this.rowCount + this.buffer.length;
+  }
+
+  async append(row: Row): Promise<void> {
+    if (this.closed) throw new Error(`${this.localPath}: append after close`);
+    this.buffer.push(row);
+    if (this.buffer.length >= (this.options.rowGroupSize ?? 5_000)) await this.flushRowGroup();
+  }
+
+  /** Finishes the file; returns its row count and size in bytes. */
+  async close(): Promise<{ rows: number; bytes: number }> {
+    if (!this.closed) {
+      await this.flushRowGroup();
+      this.closed = true;
+      await this.writer.finish();
+    }
+    const { size } = await stat(this.localPath);
+    return { rows: this.rowCount, bytes: size };
+  }
+
+  private async flushRowGroup(): Promise<void> {
+    if (this.buffer.length === 0) return;
+    const rows = this.buffer;
+    this.buffer = [];
+    const columnData = this.columns.map((column) => ({
+      name: column.name,
+      data: rows.map((row) => encodeValue(row[column.name], column)) as DecodedArray,
+    }));
+    await this.writer.write({ columnData, rowGroupSize: rows.length });
+    this.rowCount += rows.length;
+  }
+}
+
+function encodeValue(value: unknown, column: ColumnSpec): unknown {
+  if (value === undefined || value === null) {
+    if (column.required) throw new Error(`column '${column.name}' is required but a row has no value`);
+    return null;
+  }
+  switch (column.type) {
+    case 'INT64':
+      return typeof value === 'bigint' ? value : BigInt(Math.trunc(Number(value)));
+    case 'TIMESTAMP_MILLIS':
+      return value instanceof Date ? value : new Date(value as number);
+    case 'STRING':
+      return typeof value === 'string' ? value : String(value);
+    default:
+      return value;
+  }
+}

@@ -1,0 +1,75 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { ManifestFile, ShardManifest } from './manifest.js';
+import { sha256OfFile } from './manifest.js';
+import type { ColumnSpec } from './parquet/parquet-schema.js';
+import { readParquetRows } from './parquet/parquet-reader.js';
+import { ParquetFileWriter, type Row } from './parquet/parquet-writer.js';
+import type { Storage } from './storage/storage.js';
+
+/**
+ * A stage's output part: rows go to a local temporary file (under TMPDIR, an emptyDir in the
+ * pod), and `commit` moves the finished file to its place in one atomic step.
+ */
+export class PartWriter {
+  private constructor(
+    private readonly storage: Storage,
+    readonly destination: string,
+    private readonly folder: string,
+    private readonly writer: ParquetFileWriter,
+  ) {}
+
+  static async open(storage: Storage, destination: string, columns: readonly ColumnSpec[], metadata: Record<string, string> = {}, rowGroupSize?: number): Promise<PartWriter> {
+    const folder = await mkdtemp(path.join(tmpdir(), 'titelive-etl-'));
+    const writer = new ParquetFileWriter(path.join(folder, 'part.parquet'), columns, { metadata, rowGroupSize });
+    return new PartWriter(storage, destination, folder, writer);
+  }
+
+  get rows(): number {
+    return this.writer.rows;
+  }
+
+  append(row: Row): Promise<void> {
+    return this.writer.append(row);
+  }
+
+  async commit(): Promise<ManifestFile> {
+    try {
+      const { rows, bytes } = await this.writer.close();
+      const sha256 = await sha256OfFile(this.writer.localPath);
+      await this.storage.putFile(this.writer.localPath, this.destination, 'application/vnd.apache.parquet');
+      return { path: this.destination, rows, bytes, sha256 };
+    } finally {
+      await this.discard();
+    }
+  }
+
+  async discard(): Promise<void> {
+    await rm(this.folder, { recursive: true, force: true });
+  }
+}
+
+/** Rows of one stored Parquet file, copied to a local temporary file first when it is remote. */
+export async function* readStoredRows(storage: Storage, file: string, options: { columns?: string[] } = {}): AsyncGenerator<Row> {
+  const local = storage.localFile(file);
+  if (local) {
+    yield* readParquetRows(local, options);
+    return;
+  }
+  const folder = await mkdtemp(path.join(tmpdir(), 'titelive-etl-in-'));
+  try {
+    const copy = path.join(folder, 'input.parquet');
+    await storage.getFile(file, copy);
+    yield* readParquetRows(copy, options);
+  } finally {
+    await rm(folder, { recursive: true, force: true });
+  }
+}
+
+/** Every row of a completed upstream stage, part after part, in shard order. */
+export async function* readStageRows(storage: Storage, manifests: readonly ShardManifest[], options: { columns?: string[] } = {}): AsyncGenerator<Row> {
+  for (const manifest of manifests) {
+    for (const output of manifest.outputs) yield* readStoredRows(storage, output.path, options);
+  }
+}

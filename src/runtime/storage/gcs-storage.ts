@@ -1,0 +1,90 @@
+import { Storage as GcsClient, type Bucket } from '@google-cloud/storage';
+import { NotFoundError, joinPath, type Storage } from './storage.js';
+
+/**
+ * A `gs://bucket/prefix` location. An object becomes visible only when its upload is
+ * finalised, so a killed pod never leaves a half file. `STORAGE_EMULATOR_HOST` (read by the
+ * client library) points it at fake-gcs-server in tests.
+ */
+export class GcsStorage implements Storage {
+  readonly bucketName: string;
+  readonly prefix: string;
+  private readonly bucket: Bucket;
+
+  constructor(readonly url: string, client: GcsClient = defaultClient()) {
+    const match = /^gs:\/\/([^/]+)\/?(.*)$/.exec(url);
+    if (!match?.[1]) throw new Error(`'${url}' is not a gs://bucket/prefix URL`);
+    this.bucketName = match[1];
+    this.prefix = (match[2] ?? '').replace(/\/+$/, '');
+    this.bucket = client.bucket(this.bucketName);
+  }
+
+  private objectName(relative: string): string {
+    return joinPath(this.prefix, relative);
+  }
+
+  locate(relative: string): string {
+    return `gs://${this.bucketName}/${this.objectName(relative)}`;
+  }
+
+  localFile(): undefined {
+    return undefined;
+  }
+
+  async exists(relative: string): Promise<boolean> {
+    const [exists] = await this.bucket.file(this.objectName(relative)).exists();
+    return exists;
+  }
+
+  async readText(relative: string): Promise<string> {
+    try {
+      const [contents] = await this.bucket.file(this.objectName(relative)).download();
+      return contents.toString('utf8');
+    } catch (error) {
+      if (isNotFound(error)) throw new NotFoundError(`${this.locate(relative)} does not exist`);
+      throw error;
+    }
+  }
+
+  async writeText(relative: string, text: string, contentType = 'application/json'): Promise<void> {
+    await this.bucket.file(this.objectName(relative)).save(text, { resumable: false, contentType, validation: 'crc32c' });
+  }
+
+  async putFile(localPath: string, relative: string, contentType = 'application/octet-stream'): Promise<void> {
+    await this.bucket.upload(localPath, {
+      destination: this.objectName(relative),
+      resumable: false,
+      contentType,
+      validation: 'crc32c',
+    });
+  }
+
+  async getFile(relative: string, localPath: string): Promise<void> {
+    try {
+      await this.bucket.file(this.objectName(relative)).download({ destination: localPath });
+    } catch (error) {
+      if (isNotFound(error)) throw new NotFoundError(`${this.locate(relative)} does not exist`);
+      throw error;
+    }
+  }
+
+  async list(prefix: string): Promise<string[]> {
+    const folder = joinPath(this.prefix, prefix).replace(/\/+$/, '') + '/';
+    const [files] = await this.bucket.getFiles({ prefix: folder, autoPaginate: true });
+    const base = this.prefix ? this.prefix.length + 1 : 0;
+    return files.map((file) => file.name.slice(base)).sort();
+  }
+}
+
+function defaultClient(): GcsClient {
+  const emulator = process.env.STORAGE_EMULATOR_HOST;
+  if (emulator) {
+    const apiEndpoint = emulator.startsWith('http') ? emulator : `http://${emulator}`;
+    return new GcsClient({ apiEndpoint, projectId: process.env.GCP_PROJECT_ID ?? 'test-project' });
+  }
+  return new GcsClient();
+}
+
+function isNotFound(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && 'code' in error && error.code === 404;
+}

@@ -1,0 +1,35 @@
+/** Misbehaviours the sandbox can be asked for, to test the client against what the real API does. */
+export interface SandboxFaults {
+  /** Added to every API and image answer. */
+  latencyMs: number;
+  /** The API's request budget per second (login, search, ean); 0 = none. Over it: 429 + Retry-After. */
+  rateLimit: number;
+  /** After every `throttleEvery` API requests, the next `throttleBurst` get 429 (a burst of throttling). */
+  throttleEvery: number;
+  throttleBurst: number;
+  /** Retry-After (seconds) sent with 429 and 503. */
+  retryAfterSeconds: number;
+  /** Fraction of API requests answered 500/502/503 at random (seeded). */
+  errorRate: number;
+  /** A token stops working after this many API calls (a 401 mid-run); 0 = never. */
+  tokenTtlRequests: number;
+  /** Fraction of /search and /ean answers whose `result` is an object keyed "0","1",… instead of a list. */
+  objectResults: number;
+  /** How /ean answers when some EANs are unknown: only 404 when none is known, or 404 as soon as one is unknown. */
+  ean404: 'none-found' | 'any-missing';
+  /** The most results a search will page through. */
+  resultCap: number;
+}
+
+export const DEFAULT_FAULTS: SandboxFaults = {
+  latencyMs: 0,
+  rateLimit: 0,
+  throttleEvery: 0,
+  throttleBurst: 0,
+  retryAfterSeconds: 1,
+  errorRate: 0,
+  tokenTtlRequests: 0,
+  objectResults: 0,
+  ean404: 'none-found',
+  resultCap: 20_000,
+};

@@ -1,0 +1,281 @@
+import { randomBytes } from 'node:crypto';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { today } from '../runtime/calendar.js';
+import { parseCategory, type Category } from '../titelive/categories.js';
+import { parseDayFirst } from '../titelive/day-first-dates.js';
+import type { TiteliveProduct } from '../titelive/response-shapes.js';
+import { SandboxCatalog } from './catalog.js';
+import { unit } from './deterministic.js';
+import { DEFAULT_FAULTS, type SandboxFaults } from './faults.js';
+import { sandboxJpeg } from './jpeg.js';
+import { RequestLog } from './request-log.js';
+
+export const SANDBOX_USERNAME = 'sandbox';
+export const SANDBOX_PASSWORD = 'sandbox';
+
+export interface SandboxOptions {
+  port?: number;
+  host?: string;
+  products?: number;
+  seed?: number;
+  endDay?: string;
+  days?: number;
+  faults?: Partial<SandboxFaults>;
+}
+
+export interface SandboxStats {
+  apiRequests: number;
+  logins: number;
+  searches: number;
+  eanLookups: number;
+  images: number;
+  status401: number;
+  status404: number;
+  status429: number;
+  status5xx: number;
+  maxRequestsInAnySecond: number;
+}
+
+/**
+ * A Titelive-compatible API and image host on one port:
+ *   POST /v1/login/{user}/token   GET /v1/search   GET /v1/ean   GET /images/{category}/{ean}-{side}.jpg
+ * plus /_sandbox/stats and /_sandbox/faults for tests and benchmarks.
+ */
+export class Sandbox {
+  readonly catalog: SandboxCatalog;
+  faults: SandboxFaults;
+  private readonly server: http.Server;
+  private readonly tokens = new Map<string, number>();
+  private readonly log = new RequestLog();
+  private stats: SandboxStats = emptyStats();
+  private requestNumber = 0;
+  private baseUrl = '';
+
+  constructor(private readonly options: SandboxOptions = {}) {
+    this.faults = { ...DEFAULT_FAULTS, ...options.faults };
+    this.catalog = new SandboxCatalog({
+      products: options.products ?? 5_000,
+      seed: options.seed ?? 1,
+      endDay: options.endDay ?? today(),
+      days: options.days ?? 30,
+      imageBaseUrl: '', // set once the port is known
+    });
+    this.server = http.createServer((request, response) => {
+      this.handle(request, response).catch((error: unknown) => {
+        send(response, 500, { error: String(error) });
+      });
+    });
+    this.server.keepAliveTimeout = 30_000;
+  }
+
+  async start(): Promise<string> {
+    await new Promise<void>((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(this.options.port ?? 0, this.options.host ?? '127.0.0.1', resolve);
+    });
+    const address = this.server.address() as AddressInfo;
+    this.baseUrl = `http://${address.address}:${address.port}`;
+    (this.catalog.options as { imageBaseUrl: string }).imageBaseUrl = `${this.baseUrl}/images`;
+    return this.baseUrl;
+  }
+
+  get url(): string {
+    return this.baseUrl;
+  }
+  get apiUrl(): string {
+    return `${this.baseUrl}/v1`;
+  }
+  get loginUrl(): string {
+    return `${this.baseUrl}/v1/login`;
+  }
+
+  getStats(): SandboxStats {
+    return { ...this.stats, maxRequestsInAnySecond: this.log.maxInAnySecond };
+  }
+
+  resetStats(): void {
+    this.stats = emptyStats();
+    this.log.reset();
+  }
+
+  /** Makes every token issued so far answer 401 from now on. */
+  expireTokens(): void {
+    this.tokens.clear();
+  }
+
+  async stop(): Promise<void> {
+    this.server.closeAllConnections();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  private async handle(request: http.IncomingMessage, response: http.ServerResponse): Promise<void> {
+    const url = new URL(request.url ?? '/', 'http://sandbox');
+    const path = url.pathname;
+    if (path.startsWith('/_sandbox/')) return this.control(path, request, response);
+    if (this.faults.latencyMs > 0) await delay(this.faults.latencyMs);
+    if (path.startsWith('/images/')) return this.image(path, response);
+    if (!path.startsWith('/v1/')) return send(response, 404, { error: 'not found' });
+
+    this.stats.apiRequests += 1;
+    const number = ++this.requestNumber;
+    const inLastSecond = this.log.arrive(Date.now());
+    if (this.faults.rateLimit > 0 && inLastSecond > this.faults.rateLimit) return this.tooMany(response);
+    if (this.faults.throttleEvery > 0 && number % (this.faults.throttleEvery + this.faults.throttleBurst) >= this.faults.throttleEvery) {
+      return this.tooMany(response);
+    }
+    if (this.faults.errorRate > 0 && unit(this.options.seed ?? 1, number, 99) < this.faults.errorRate) {
+      this.stats.status5xx += 1;
+      const status = [500, 502, 503][number % 3] as number;
+      if (status === 503) response.setHeader('retry-after', String(this.faults.retryAfterSeconds));
+      return send(response, status, { error: 'simulated server error' });
+    }
+
+    const login = /^\/v1\/login\/([^/]+)\/token$/.exec(path);
+    if (login && request.method === 'POST') return this.login(decodeURIComponent(login[1] ?? ''), request, response);
+    if (!this.authorised(request)) {
+      this.stats.status401 += 1;
+      return send(response, 401, { error: 'token expired or invalid' });
+    }
+    if (path === '/v1/search') return this.search(url, response);
+    if (path === '/v1/ean') return this.ean(url, response);
+    return send(response, 404, { error: `no route ${path}` });
+  }
+
+  private tooMany(response: http.ServerResponse): void {
+    this.stats.status429 += 1;
+    response.setHeader('retry-after', String(this.faults.retryAfterSeconds));
+    send(response, 429, { error: 'rate limit exceeded' });
+  }
+
+  private async login(username: string, request: http.IncomingMessage, response: http.ServerResponse): Promise<void> {
+    const body = await readBody(request);
+    let password: unknown;
+    try {
+      password = (JSON.parse(body) as { password?: unknown }).password;
+    } catch {
+      password = undefined;
+    }
+    if (username !== SANDBOX_USERNAME || password !== SANDBOX_PASSWORD) {
+      this.stats.status401 += 1;
+      return send(response, 401, { error: 'bad credentials' });
+    }
+    this.stats.logins += 1;
+    const token = randomBytes(12).toString('hex');
+    this.tokens.set(token, 0);
+    send(response, 200, { token });
+  }
+
+  private authorised(request: http.IncomingMessage): boolean {
+    const match = /^Bearer (.+)$/.exec(request.headers.authorization ?? '');
+    const token = match?.[1];
+    if (!token || !this.tokens.has(token)) return false;
+    const uses = (this.tokens.get(token) ?? 0) + 1;
+    if (this.faults.tokenTtlRequests > 0 && uses > this.faults.tokenTtlRequests) {
+      this.tokens.delete(token);
+      return false;
+    }
+    this.tokens.set(token, uses);
+    return true;
+  }
+
+  private search(url: URL, response: http.ServerResponse): void {
+    this.stats.searches += 1;
+    const category = parseCategory(url.searchParams.get('base') ?? '');
+    const from = parseDayFirst(url.searchParams.get('dateminm'));
+    const to = parseDayFirst(url.searchParams.get('datemaxm'));
+    if (!category || !from || !to) return send(response, 400, { error: 'base, dateminm and datemaxm (DD/MM/YYYY) are required' });
+    const perPage = Math.min(120, Math.max(1, Number(url.searchParams.get('nombre') ?? 120) || 120));
+    const page = Math.max(1, Number(url.searchParams.get('page') ?? 1) || 1);
+    const matching = this.catalog.productsModifiedBetween(category, from, to);
+    const start = (page - 1) * perPage;
+    const end = Math.min(start + perPage, matching.length, this.faults.resultCap);
+    const products = start < end ? matching.slice(start, end).map((index) => this.catalog.product(category, index)) : [];
+    send(response, 200, { nbreponses: matching.length, result: this.shape(products) });
+  }
+
+  private ean(url: URL, response: http.ServerResponse): void {
+    this.stats.eanLookups += 1;
+    const category = parseCategory(url.searchParams.get('base') ?? '');
+    const list = /^ean=(.*)$/.exec(url.searchParams.get('in') ?? '')?.[1];
+    if (!category || !list) return send(response, 400, { error: 'in=ean=E1|E2|… and base are required' });
+    const eans = list.split('|').filter((ean) => ean !== '');
+    if (eans.length > 250) return send(response, 400, { error: 'at most 250 EANs per call' });
+    const found = new Map<number, TiteliveProduct>();
+    let missing = 0;
+    for (const ean of eans) {
+      const located = this.catalog.locate(category, ean);
+      if (!located || this.catalog.isDeleted(category, located.index, located.articleNumber)) {
+        missing += 1;
+        continue;
+      }
+      if (!found.has(located.index)) found.set(located.index, this.catalog.product(category, located.index, { withoutDeleted: true }));
+    }
+    if (found.size === 0 || (this.faults.ean404 === 'any-missing' && missing > 0)) {
+      this.stats.status404 += 1;
+      return send(response, 404, { error: 'no product found' });
+    }
+    const products = [...found.values()];
+    if (products.length === 1) return send(response, 200, { oeuvre: products[0] });
+    send(response, 200, { result: this.shape(products) });
+  }
+
+  /** A list, or (as the real API sometimes does) an object keyed "0","1",…. */
+  private shape(products: TiteliveProduct[]): unknown {
+    if (this.faults.objectResults > 0 && unit(this.options.seed ?? 1, this.requestNumber, 77) < this.faults.objectResults) {
+      return Object.fromEntries(products.map((product, index) => [String(index), product]));
+    }
+    return products;
+  }
+
+  private image(path: string, response: http.ServerResponse): void {
+    const match = /^\/images\/([a-z]+)\/(\d{13})-(recto|verso)\.jpg$/.exec(path);
+    const category = match ? parseCategory(match[1] ?? '') : undefined;
+    const located = category && match ? this.catalog.locate(category as Category, match[2] ?? '') : undefined;
+    if (!match || !located) return send(response, 404, { error: 'no such image' });
+    this.stats.images += 1;
+    const bytes = sandboxJpeg(`${match[2]}-${match[3]}`);
+    response.writeHead(200, { 'content-type': 'image/jpeg', 'content-length': bytes.length });
+    response.end(bytes);
+  }
+
+  private async control(path: string, request: http.IncomingMessage, response: http.ServerResponse): Promise<void> {
+    if (path === '/_sandbox/stats') return send(response, 200, this.getStats());
+    if (path === '/_sandbox/reset' && request.method === 'POST') {
+      this.resetStats();
+      return send(response, 200, { ok: true });
+    }
+    if (path === '/_sandbox/expire-tokens' && request.method === 'POST') {
+      this.expireTokens();
+      return send(response, 200, { ok: true });
+    }
+    if (path === '/_sandbox/faults') {
+      if (request.method === 'POST') this.faults = { ...this.faults, ...(JSON.parse(await readBody(request)) as Partial<SandboxFaults>) };
+      return send(response, 200, this.faults);
+    }
+    send(response, 404, { error: 'unknown control route' });
+  }
+}
+
+function emptyStats(): SandboxStats {
+  return { apiRequests: 0, logins: 0, searches: 0, eanLookups: 0, images: 0, status401: 0, status404: 0, status429: 0, status5xx: 0, maxRequestsInAnySecond: 0 };
+}
+
+function send(response: http.ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  response.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text) });
+  response.end(text);
+}
+
+function readBody(request: http.IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
+    request.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    request.on('error', reject);
+  });
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

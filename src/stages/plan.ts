@@ -1,0 +1,144 @@
+import type { PlanConfig } from '../config.js';
+import { addDays, daysBetween } from '../runtime/calendar.js';
+import { WorkFailedError } from '../runtime/errors.js';
+import type { JobContext } from '../runtime/harness.js';
+import { writeManifest, type ShardManifest } from '../runtime/manifest.js';
+import { itemsTotal } from '../runtime/metrics.js';
+import { forEachOrdered } from '../runtime/ordered-pool.js';
+import type { ColumnSpec } from '../runtime/parquet/parquet-schema.js';
+import { PartWriter } from '../runtime/part-io.js';
+import { partPath, type RunRef } from '../runtime/run-layout.js';
+import { openStorage } from '../runtime/storage/open-storage.js';
+import { keepArticle } from '../titelive/article-filter.js';
+import { SEARCH_RESULT_CAP } from '../titelive/client.js';
+import { articlesOf, eanOf, type TiteliveProduct } from '../titelive/response-shapes.js';
+import { connectTitelive } from './titelive-connection.js';
+
+export const PLAN_COLUMNS: ColumnSpec[] = [
+  { name: 'ean', type: 'STRING', required: true },
+  { name: 'base', type: 'STRING', required: true },
+  { name: 'day', type: 'STRING', required: true },
+];
+
+const PER_PAGE = 120;
+
+interface DayResult {
+  day: string;
+  total: number;
+  products: TiteliveProduct[];
+}
+
+/**
+ * Searches the window one day at a time (dateminm = D, datemaxm = D+1) and writes the list of
+ * EANs to fetch, each once, with the first day it was seen on. A day with more results than the
+ * API pages through is an anomaly that fails the plan unless --allow-partial; a day with none is
+ * recorded and logged.
+ */
+export async function runPlan(config: PlanConfig, { logger, signal }: JobContext): Promise<ShardManifest> {
+  const startedAt = new Date();
+  const storage = openStorage(config.dataUrl);
+  const run: RunRef = { dataset: config.category, runId: config.runId };
+  const connection = connectTitelive(config.titelive, 0, logger);
+  const planned = new Map<string, string>();
+  const counts = { planned: 0, duplicate: 0, filtered_old: 0, no_ean: 0, products: 0, search_requests: 0 };
+  const anomalies: Array<Record<string, unknown>> = [];
+  const days = daysBetween(config.window.start, config.window.end);
+  logger.info({ event: 'plan_started', window: config.window, days: days.length }, `plan: searching ${config.category} from ${config.window.start} to ${config.window.end} (${days.length} days)`);
+  try {
+    for (const day of days) {
+      if (config.limit !== undefined && planned.size >= config.limit) break;
+      signal.throwIfAborted();
+      const result = await searchDay(config, connection.client, day, signal, () => (counts.search_requests += 1));
+      counts.products += result.products.length;
+      if (result.total === 0) {
+        anomalies.push({ type: 'zero_result_day', day });
+        logger.warn({ event: 'anomaly', anomaly: 'zero_result_day', day }, `plan: no ${config.category} product modified on ${day} — check the API if that is unexpected`);
+      }
+      if (result.total > SEARCH_RESULT_CAP) {
+        anomalies.push({ type: 'day_over_cap', day, total: result.total, cap: SEARCH_RESULT_CAP, kept: result.products.length });
+        logger.error(
+          { event: 'anomaly', anomaly: 'day_over_cap', day, total: result.total, cap: SEARCH_RESULT_CAP },
+          `plan: ${day} has ${result.total} ${config.category} results but the API pages through ${SEARCH_RESULT_CAP} only: ${result.total - SEARCH_RESULT_CAP} products of that day are not in this plan`,
+        );
+      }
+      for (const product of result.products) {
+        for (const article of articlesOf(product)) {
+          const ean = eanOf(article);
+          if (ean === undefined) counts.no_ean += 1;
+          else if (!keepArticle(article, config.window.start)) counts.filtered_old += 1;
+          else if (planned.has(ean)) counts.duplicate += 1;
+          else if (config.limit === undefined || planned.size < config.limit) planned.set(ean, day);
+        }
+      }
+      logger.info({ event: 'plan_day', day, total: result.total, planned: planned.size }, `plan: ${day}: ${result.total} products, ${planned.size} EANs planned so far`);
+    }
+  } finally {
+    connection.close();
+  }
+
+  const overCap = anomalies.filter((anomaly) => anomaly.type === 'day_over_cap');
+  if (overCap.length > 0 && !config.allowPartial) {
+    throw new WorkFailedError(
+      `plan: ${overCap.length} day(s) over the API's ${SEARCH_RESULT_CAP}-result cap (${overCap.map((a) => `${a.day}: ${a.total}`).join(', ')}); ` +
+        'the plan would miss products — rerun with --allow-partial to accept that, and refresh those days another way',
+    );
+  }
+  signal.throwIfAborted();
+
+  const writer = await PartWriter.open(storage, partPath(run, 'plan', { index: 0, count: 1 }), PLAN_COLUMNS, { stage: 'plan' });
+  try {
+    for (const ean of [...planned.keys()].sort()) await writer.append({ ean, base: config.category, day: planned.get(ean) });
+  } catch (error) {
+    await writer.discard();
+    throw error;
+  }
+  const output = await writer.commit();
+  counts.planned = planned.size;
+  itemsTotal.inc({ stage: 'plan', outcome: 'planned' }, planned.size);
+  signal.throwIfAborted();
+  return writeManifest(storage, {
+    stage: 'plan',
+    dataset: config.category,
+    runId: config.runId,
+    shardIndex: 0,
+    shardCount: 1,
+    inputs: [`${config.titelive.apiUrl}/search`],
+    outputs: [output],
+    counts,
+    anomalies,
+    details: { window: config.window, days: days.length, limit: config.limit ?? null, allowPartial: config.allowPartial },
+    startedAt,
+  });
+}
+
+/** All pages of one day's search (up to the cap), in page order; requests overlap up to the concurrency. */
+async function searchDay(
+  config: PlanConfig,
+  client: ReturnType<typeof connectTitelive>['client'],
+  day: string,
+  signal: AbortSignal,
+  onRequest: () => void,
+): Promise<DayResult> {
+  const nextDay = addDays(day, 1);
+  const search = (page: number) => {
+    onRequest();
+    return client.search({ category: config.category, day, nextDay, page, perPage: PER_PAGE, signal });
+  };
+  const first = await search(1);
+  const products = [...first.products];
+  const reachable = Math.min(first.total, SEARCH_RESULT_CAP);
+  const pages = Math.ceil(reachable / PER_PAGE);
+  const rest = Array.from({ length: Math.max(0, pages - 1) }, (_, i) => i + 2);
+  let exhausted = first.products.length === 0;
+  await forEachOrdered(
+    rest,
+    config.titelive.concurrency,
+    (page) => (exhausted ? Promise.resolve({ total: first.total, products: [] }) : search(page)),
+    (page) => {
+      if (page.products.length === 0) exhausted = true;
+      products.push(...page.products);
+    },
+    signal,
+  );
+  return { day, total: first.total, products };
+}

@@ -1,0 +1,140 @@
+import { spawn } from 'node:child_process';
+import type { Logger } from 'pino';
+import type { Window } from '../config.js';
+import { stageCompletion } from '../runtime/completion.js';
+import { WorkFailedError } from '../runtime/errors.js';
+import type { JobContext } from '../runtime/harness.js';
+import type { ShardManifest } from '../runtime/manifest.js';
+import { stageFolder, type RunRef } from '../runtime/run-layout.js';
+import { openStorage } from '../runtime/storage/open-storage.js';
+import { SANDBOX_PASSWORD, SANDBOX_USERNAME, Sandbox } from '../sandbox/server.js';
+import type { Category } from '../titelive/categories.js';
+
+export interface RunLocalConfig {
+  category: Category;
+  runId: string;
+  dataUrl: string;
+  window: Window;
+  /** Shards, run as parallel worker processes, of each sharded stage. */
+  shards: number;
+  limit: number | undefined;
+  /** Titelive requests per second for all workers together. */
+  ratePerSecond: number;
+  /** When no API URL is configured, an embedded sandbox with this many products per category serves the run. */
+  sandboxProducts: number;
+  /** API URL etc. given by the user; undefined means "start the sandbox". */
+  apiUrl: string | undefined;
+  /** The CLI to spawn workers with (this process's own entry point). */
+  cli: { execPath: string; args: string[] };
+}
+
+interface StageRun {
+  stage: string;
+  workers: number;
+  seconds: number;
+  manifests: ShardManifest[];
+}
+
+/**
+ * Every stage in order on this machine, each sharded stage as parallel worker processes that
+ * behave like the pods of an Indexed Job (JOB_COMPLETION_INDEX, SHARD_COUNT, PARALLELISM).
+ */
+export async function runLocal(config: RunLocalConfig, { logger, signal }: JobContext, out: NodeJS.WritableStream = process.stdout): Promise<void> {
+  let sandbox: Sandbox | undefined;
+  const env: Record<string, string | undefined> = { ...process.env, TITELIVE_RATE_LIMIT: String(config.ratePerSecond) };
+  if (config.apiUrl === undefined) {
+    sandbox = new Sandbox({ products: config.sandboxProducts, endDay: config.window.end, faults: { rateLimit: config.ratePerSecond } });
+    await sandbox.start();
+    Object.assign(env, {
+      TITELIVE_API_URL: sandbox.apiUrl,
+      TITELIVE_LOGIN_URL: sandbox.loginUrl,
+      TITELIVE_USERNAME: SANDBOX_USERNAME,
+      TITELIVE_PASSWORD: SANDBOX_PASSWORD,
+    });
+    logger.info({ event: 'sandbox_started', url: sandbox.url }, `run-local: sandbox Titelive API at ${sandbox.apiUrl} (${config.sandboxProducts} products, ${config.ratePerSecond} requests/s)`);
+  }
+  const common = ['--category', config.category, '--run-id', config.runId, '--data-url', config.dataUrl];
+  const limit = config.limit === undefined ? [] : ['--limit', String(config.limit)];
+  const runs: StageRun[] = [];
+  try {
+    const window = ['--min-modified-date', config.window.start, '--max-modified-date', config.window.end];
+    runs.push(await runStage('plan', 1, [...common, ...window, ...limit], env, config, logger, signal));
+    runs.push(await runStage('fetch', config.shards, [...common, ...limit], env, config, logger, signal));
+  } finally {
+    await sandbox?.stop();
+  }
+  printSummary(out, config, runs);
+}
+
+async function runStage(
+  stage: string,
+  workers: number,
+  args: string[],
+  env: Record<string, string | undefined>,
+  config: RunLocalConfig,
+  logger: Logger,
+  signal: AbortSignal,
+): Promise<StageRun> {
+  const startedAt = Date.now();
+  logger.info({ event: 'stage_started', stage, workers }, `run-local: ${stage} with ${workers} worker(s)`);
+  const exits = await Promise.all(
+    Array.from({ length: workers }, (_, index) =>
+      spawnWorker(config.cli, [stage, ...args], {
+        ...env,
+        JOB_COMPLETION_INDEX: String(index),
+        SHARD_COUNT: String(workers),
+        PARALLELISM: String(workers),
+      }, signal),
+    ),
+  );
+  signal.throwIfAborted();
+  const failed = exits.map((code, index) => ({ code, index })).filter((exit) => exit.code !== 0);
+  if (failed.length > 0) {
+    const which = failed.map((exit) => `shard ${exit.index} exited ${exit.code}`).join(', ');
+    throw new WorkFailedError(
+      `run-local: ${stage} failed (${which}); see the log lines above. Rerun a shard with: ` +
+        `titelive-etl ${stage} ${args.join(' ')} --shard-index ${failed[0]?.index} --shard-count ${workers}`,
+    );
+  }
+  const storage = openStorage(config.dataUrl);
+  const completion = await stageCompletion(storage, { dataset: config.category, runId: config.runId }, stage);
+  return { stage, workers, seconds: (Date.now() - startedAt) / 1000, manifests: completion.manifests };
+}
+
+function spawnWorker(cli: RunLocalConfig['cli'], args: string[], env: Record<string, string | undefined>, signal: AbortSignal): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cli.execPath, [...cli.args, ...args], { env, stdio: ['ignore', 'inherit', 'inherit'] });
+    const stop = () => child.kill('SIGTERM');
+    signal.addEventListener('abort', stop, { once: true });
+    child.on('error', reject);
+    child.on('exit', (code, childSignal) => {
+      signal.removeEventListener('abort', stop);
+      resolve(code ?? (childSignal === 'SIGTERM' ? 143 : 1));
+    });
+  });
+}
+
+function printSummary(out: NodeJS.WritableStream, config: RunLocalConfig, runs: StageRun[]): void {
+  const run: RunRef = { dataset: config.category, runId: config.runId };
+  const storage = openStorage(config.dataUrl);
+  const lines = [`run-local: ${config.category} run ${config.runId}, window ${config.window.start} → ${config.window.end}`];
+  for (const stageRun of runs) {
+    const totals: Record<string, number> = {};
+    let rows = 0;
+    for (const manifest of stageRun.manifests) {
+      for (const [outcome, count] of Object.entries(manifest.counts)) totals[outcome] = (totals[outcome] ?? 0) + count;
+      rows += manifest.outputs.reduce((sum, file) => sum + file.rows, 0);
+    }
+    const anomalies = stageRun.manifests.flatMap((manifest) => manifest.anomalies).length;
+    const outcomes = Object.entries(totals)
+      .filter(([, count]) => count > 0)
+      .map(([outcome, count]) => `${outcome} ${count}`)
+      .join(', ');
+    lines.push(
+      `  ${stageRun.stage.padEnd(6)} ${String(stageRun.workers).padStart(2)} worker(s) ${stageRun.seconds.toFixed(1).padStart(6)} s  ` +
+        `${rows} rows  ${outcomes}${anomalies > 0 ? `  (${anomalies} anomalies in the manifest)` : ''}`,
+    );
+  }
+  lines.push(`  outputs: ${storage.locate(stageFolder(run, ''))}`);
+  out.write(`${lines.join('\n')}\n`);
+}
