@@ -110,7 +110,7 @@ export function buildCli(args: string[]): YargsArgv {
     .command(
       'fetch',
       "Fetch this shard's EANs from /ean (250 a call) and write raw Parquet: found, deleted or failed",
-      (y) => y.options(yargsOptions([...RUN_OPTIONS, ...SHARD_OPTIONS, 'limit', ...TITELIVE_OPTIONS, ...LOG_OPTIONS]))
+      (y) => y.options(yargsOptions([...RUN_OPTIONS, ...SHARD_OPTIONS, 'limit', 'batch-size', ...TITELIVE_OPTIONS, ...LOG_OPTIONS]))
         .example('$0 fetch --category paper --run-id 2024-01-08 --data-url ./data --shard-index 0 --shard-count 4', ''),
       (argv) => stageCommand('fetch', argv, resolveFetchConfig, runFetch),
     )
@@ -133,6 +133,9 @@ export function buildCli(args: string[]): YargsArgv {
           return;
         }
         const logger = createLogger({ level: log.level, format: log.format, base: { stage: 'run-local', category: config.category, runId: config.runId } });
+        // Workers log the same way as this process.
+        env.LOG_FORMAT = log.format;
+        env.LOG_LEVEL = log.level;
         process.exitCode = await runJob({ name: 'run-local', logger }, (context) => runLocal(config, context));
       },
     )

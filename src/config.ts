@@ -8,7 +8,7 @@ import {
 } from './runtime/settings.js';
 import { validateShard, type Shard } from './runtime/sharding.js';
 import { CATEGORY_SPELLINGS, parseCategory, type Category } from './titelive/categories.js';
-import { DEFAULT_API_URL, DEFAULT_LOGIN_URL } from './titelive/client.js';
+import { DEFAULT_API_URL, DEFAULT_LOGIN_URL, MAX_EANS_PER_CALL } from './titelive/client.js';
 import { sourceOf, type OptionName } from './options.js';
 
 /** The seed's Secret Manager secret names. */
@@ -54,6 +54,7 @@ export interface PlanConfig extends RunConfig {
 
 export interface FetchConfig extends RunConfig {
   shard: Shard;
+  batchSize: number;
   limit: number | undefined;
   titelive: TiteliveConfig;
 }
@@ -168,5 +169,6 @@ export async function resolveFetchConfig(argv: Argv, env: Env): Promise<FetchCon
   const run = resolveRunConfig(argv, env);
   const shard = resolveShard(argv, env);
   const limit = resolveLimit(argv, env);
-  return { ...run, shard, limit, titelive: await resolveTiteliveConfig(argv, env) };
+  const batchSize = parseInteger(setting(argv, env, 'batch-size'), { min: 1, max: MAX_EANS_PER_CALL }) ?? MAX_EANS_PER_CALL;
+  return { ...run, shard, limit, batchSize, titelive: await resolveTiteliveConfig(argv, env) };
 }

@@ -59,7 +59,9 @@ export function createLogger(options: LoggerOptions = {}): Logger {
       sync: true,
       colorize: (destination as { isTTY?: boolean }).isTTY === true,
       messageKey: 'message',
-      ignore: 'pid,hostname,severity,level',
+      ignore: 'pid,hostname,severity,level,category,runId',
+      // The message already says what happened; the fields stay in the JSON format.
+      hideObject: true,
       translateTime: 'HH:MM:ss',
       singleLine: true,
     });

@@ -13,6 +13,8 @@ export interface SandboxFaults {
   errorRate: number;
   /** A token stops working after this many API calls (a 401 mid-run); 0 = never. */
   tokenTtlRequests: number;
+  /** Every token is refused (401), as for an account without access to the API. */
+  refuseTokens: boolean;
   /** Fraction of /search and /ean answers whose `result` is an object keyed "0","1",… instead of a list. */
   objectResults: number;
   /** How /ean answers when some EANs are unknown: only 404 when none is known, or 404 as soon as one is unknown. */
@@ -29,6 +31,7 @@ export const DEFAULT_FAULTS: SandboxFaults = {
   retryAfterSeconds: 1,
   errorRate: 0,
   tokenTtlRequests: 0,
+  refuseTokens: false,
   objectResults: 0,
   ean404: 'none-found',
   resultCap: 20_000,

@@ -169,7 +169,7 @@ export class Sandbox {
   private authorised(request: http.IncomingMessage): boolean {
     const match = /^Bearer (.+)$/.exec(request.headers.authorization ?? '');
     const token = match?.[1];
-    if (!token || !this.tokens.has(token)) return false;
+    if (!token || !this.tokens.has(token) || this.faults.refuseTokens) return false;
     const uses = (this.tokens.get(token) ?? 0) + 1;
     if (this.faults.tokenTtlRequests > 0 && uses > this.faults.tokenTtlRequests) {
       this.tokens.delete(token);

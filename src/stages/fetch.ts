@@ -12,7 +12,7 @@ import { partPath, type RunRef } from '../runtime/run-layout.js';
 import { belongsToShard } from '../runtime/sharding.js';
 import { openStorage } from '../runtime/storage/open-storage.js';
 import type { Category } from '../titelive/categories.js';
-import { MAX_EANS_PER_CALL, type TiteliveClient } from '../titelive/client.js';
+import type { TiteliveClient } from '../titelive/client.js';
 import { articlesOf, eanOf } from '../titelive/response-shapes.js';
 import { connectTitelive } from './titelive-connection.js';
 
@@ -59,7 +59,7 @@ export async function runFetch(config: FetchConfig, { logger, signal }: JobConte
   const firstFailures: string[] = [];
   try {
     await forEachOrdered(
-      chunk(eans, MAX_EANS_PER_CALL),
+      chunk(eans, config.batchSize),
       config.titelive.concurrency,
       (batch) => fetchBatch(connection.client, config.category, batch, signal),
       async (rows) => {
@@ -98,7 +98,7 @@ export async function runFetch(config: FetchConfig, { logger, signal }: JobConte
     outputs: [output],
     counts,
     anomalies: [],
-    details: { limit: config.limit ?? null, eans: eans.length },
+    details: { limit: config.limit ?? null, eans: eans.length, batchSize: config.batchSize },
     startedAt,
   });
 }

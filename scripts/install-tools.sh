@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Installs the real services the tests talk to, at pinned versions, into ./tools (git-ignored).
+# Idempotent: a tool already built at the pinned version is not built again.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+TOOLS="$PWD/tools"
+mkdir -p "$TOOLS/bin"
+
+FAKE_GCS_SERVER_VERSION=v1.52.2
+
+install_go_tool() { # name module version
+  local name=$1 module=$2 version=$3 stamp="$TOOLS/bin/.$1.version"
+  if [[ -x "$TOOLS/bin/$name" && "$(cat "$stamp" 2>/dev/null)" == "$version" ]]; then return 0; fi
+  if ! command -v go >/dev/null 2>&1; then
+    echo "install-tools: Go is needed to build $name ($module@$version); install Go 1.22+ and rerun" >&2
+    return 1
+  fi
+  echo "install-tools: building $name $version (first run only)…" >&2
+  GOBIN="$TOOLS/bin" GOFLAGS=-mod=mod go install "$module@$version"
+  echo "$version" >"$stamp"
+}
+
+install_go_tool fake-gcs-server github.com/fsouza/fake-gcs-server "$FAKE_GCS_SERVER_VERSION"
+echo "install-tools: tools ready in $TOOLS/bin" >&2
