@@ -129,9 +129,11 @@ export class SandboxCatalog {
     const price = 5 + (roll % 4000) / 100;
     const vat = category === 'paper' ? 5.5 : 20;
     const images = `${this.options.imageBaseUrl}/${category}/${ean}`;
+    const modified = this.articleDate(index, articleNumber, day, roll);
     return {
       gencod: ean,
-      datemodification: this.articleDate(index, articleNumber, day, roll),
+      // Missing altogether on some articles, as in real answers.
+      ...(modified === undefined ? {} : { datemodification: modified }),
       prix: roll % 9 === 0 ? price.toFixed(2) : price,
       taux_tva: roll % 4 === 0 ? String(vat) : vat,
       image: hasFront ? 1 : 0,

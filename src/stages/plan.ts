@@ -49,6 +49,13 @@ export async function runPlan(config: PlanConfig, { logger, signal }: JobContext
       if (config.limit !== undefined && planned.size >= config.limit) break;
       signal.throwIfAborted();
       const result = await searchDay(config, connection.client, day, signal, () => (counts.search_requests += 1));
+      if (result.total > SEARCH_RESULT_CAP && !config.allowPartial) {
+        // Fail at once: the rest of the window would be spent for a plan that cannot be used.
+        throw new WorkFailedError(
+          `plan: ${day} has ${result.total} ${config.category} results but the API pages through ${SEARCH_RESULT_CAP} only; ` +
+            'the plan would miss products — rerun with --allow-partial to accept that (the day is recorded as an anomaly), and refresh that day another way',
+        );
+      }
       counts.products += result.products.length;
       if (result.total === 0) {
         anomalies.push({ type: 'zero_result_day', day });
@@ -76,13 +83,6 @@ export async function runPlan(config: PlanConfig, { logger, signal }: JobContext
     connection.close();
   }
 
-  const overCap = anomalies.filter((anomaly) => anomaly.type === 'day_over_cap');
-  if (overCap.length > 0 && !config.allowPartial) {
-    throw new WorkFailedError(
-      `plan: ${overCap.length} day(s) over the API's ${SEARCH_RESULT_CAP}-result cap (${overCap.map((a) => `${a.day}: ${a.total}`).join(', ')}); ` +
-        'the plan would miss products — rerun with --allow-partial to accept that, and refresh those days another way',
-    );
-  }
   signal.throwIfAborted();
 
   const writer = await PartWriter.open(storage, partPath(run, 'plan', { index: 0, count: 1 }), PLAN_COLUMNS, { stage: 'plan' });
@@ -125,6 +125,7 @@ async function searchDay(
     return client.search({ category: config.category, day, nextDay, page, perPage: PER_PAGE, signal });
   };
   const first = await search(1);
+  if (first.total > SEARCH_RESULT_CAP && !config.allowPartial) return { day, total: first.total, products: first.products };
   const products = [...first.products];
   const reachable = Math.min(first.total, SEARCH_RESULT_CAP);
   const pages = Math.ceil(reachable / PER_PAGE);
