@@ -76,13 +76,22 @@ export class GcsStorage implements Storage {
   }
 }
 
+/**
+ * The client, pointed at STORAGE_EMULATOR_HOST (`host:port` or `http://host:port`) when set.
+ * The library would take that variable as its JSON API base verbatim (without /storage/v1),
+ * which fake-gcs-server does not serve, so it is hidden while the client is built and given as
+ * `apiEndpoint` instead, which the library completes correctly.
+ */
 function defaultClient(): GcsClient {
   const emulator = process.env.STORAGE_EMULATOR_HOST;
-  if (emulator) {
-    const apiEndpoint = emulator.startsWith('http') ? emulator : `http://${emulator}`;
+  if (!emulator) return new GcsClient();
+  const apiEndpoint = (emulator.startsWith('http') ? emulator : `http://${emulator}`).replace(/\/storage\/v1\/?$/, '').replace(/\/+$/, '');
+  delete process.env.STORAGE_EMULATOR_HOST;
+  try {
     return new GcsClient({ apiEndpoint, projectId: process.env.GCP_PROJECT_ID ?? 'test-project' });
+  } finally {
+    process.env.STORAGE_EMULATOR_HOST = emulator;
   }
-  return new GcsClient();
 }
 
 function isNotFound(error: unknown): boolean {
