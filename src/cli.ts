@@ -122,22 +122,14 @@ export function buildCli(args: string[]): YargsArgv {
         shards: { type: 'number', group: 'Run:', describe: 'Workers (shards) per sharded stage (default: CPUs, at least 2)' },
         products: { type: 'number', group: 'Sandbox:', describe: 'Products per category in the embedded sandbox (default 5000)' },
       }).example('$0 run-local --category paper --window-days 7 --data-url ./data', 'defaults: paper, 7 days ending today, ./data, sandbox at 20 requests/s'),
-      async (argv) => {
-        let log: LogConfig;
-        let config: RunLocalConfig;
-        try {
-          log = resolveLogConfig(argv, env);
-          config = await resolveRunLocalConfig(argv, env);
-        } catch (error) {
-          exitOnConfigError('run-local', error);
-          return;
-        }
-        const logger = createLogger({ level: log.level, format: log.format, base: { stage: 'run-local', category: config.category, runId: config.runId } });
-        // Workers log the same way as this process.
-        env.LOG_FORMAT = log.format;
-        env.LOG_LEVEL = log.level;
-        process.exitCode = await runJob({ name: 'run-local', logger }, (context) => runLocal(config, context));
-      },
+      (argv) =>
+        stageCommand('run-local', argv, resolveRunLocalConfig, (config, context) => {
+          // Workers log the same way as this process.
+          const log = resolveLogConfig(argv, env);
+          env.LOG_FORMAT = log.format;
+          env.LOG_LEVEL = log.level;
+          return runLocal(config, context);
+        }),
     )
     .command(
       'sandbox',

@@ -46,9 +46,8 @@ export async function runJob(options: JobOptions, work: (context: JobContext) =>
       { event: 'job_failed', exitCode: code, durationMs: Date.now() - startedAt, error: messageOf(reported) },
       `${name}: ${messageOf(reported)}`,
     );
-    if (!(reported instanceof Error) || code === ExitCode.WORK_FAILED) {
-      if (reported instanceof Error && reported.stack && reported.name === 'Error') logger.debug({ stack: reported.stack }, 'stack');
-    }
+    // Unexpected errors (plain Error, TypeError…) carry a stack worth having at debug level.
+    if (reported instanceof Error && code === ExitCode.WORK_FAILED) logger.debug({ stack: reported.stack }, 'stack');
     return code;
   } finally {
     process.off('SIGTERM', onSignal);
