@@ -20,5 +20,20 @@ install_go_tool() { # name module version
   echo "$version" >"$stamp"
 }
 
+# Python readers for the cross-implementation Parquet tests (pandas writes the seed's format).
+PYTHON_PACKAGES=(pyarrow==26.0.1 duckdb==2.0.0 pandas==2.3.3)
+install_python_packages() {
+  local stamp="$TOOLS/python/.version" wanted="${PYTHON_PACKAGES[*]}"
+  if [[ "$(cat "$stamp" 2>/dev/null)" == "$wanted" ]]; then return 0; fi
+  if ! command -v python3 >/dev/null 2>&1; then
+    echo "install-tools: python3 is needed for the Parquet cross-reader tests; install Python 3.10+ and rerun" >&2
+    return 1
+  fi
+  echo "install-tools: installing ${wanted} into tools/python…" >&2
+  python3 -m pip install --quiet --disable-pip-version-check --target "$TOOLS/python" --upgrade "${PYTHON_PACKAGES[@]}"
+  echo "$wanted" >"$stamp"
+}
+
+install_python_packages
 install_go_tool fake-gcs-server github.com/fsouza/fake-gcs-server "$FAKE_GCS_SERVER_VERSION"
 echo "install-tools: tools ready in $TOOLS/bin" >&2

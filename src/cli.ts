@@ -3,7 +3,7 @@ import os from 'node:os';
 import yargs, { type Argv as YargsArgv } from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import {
-  resolveCategory, resolveFetchConfig, resolveLimit, resolveLogConfig, resolvePlanConfig, resolveWindow, type LogConfig,
+  resolveCategory, resolveFetchConfig, resolveLimit, resolveLogConfig, resolveParseConfig, resolvePlanConfig, resolveWindow, type LogConfig,
 } from './config.js';
 import { LOG_OPTIONS, RUN_OPTIONS, SHARD_OPTIONS, TITELIVE_OPTIONS, sourceOf, yargsOptions } from './options.js';
 import { today } from './runtime/calendar.js';
@@ -14,13 +14,14 @@ import type { ShardManifest } from './runtime/manifest.js';
 import { parseHttpUrl, parseInteger, parseNumber, readSetting, type Argv, type Env } from './runtime/settings.js';
 import { runSandboxCommand, SANDBOX_OPTIONS } from './sandbox/command.js';
 import { runFetch } from './stages/fetch.js';
+import { runParse } from './stages/parse.js';
 import { runPlan } from './stages/plan.js';
 import { runLocal, type RunLocalConfig } from './stages/run-local.js';
 
 const env: Env = process.env;
 
 /** Resolves the config (exit 2 on a bad one, before any work), then runs the stage in the job harness. */
-async function stageCommand<Config extends { category: string; runId: string; shard?: { index: number; count: number } }>(
+async function stageCommand<Config extends object>(
   name: string,
   argv: Argv,
   resolve: (argv: Argv, env: Env) => Promise<Config>,
@@ -35,8 +36,9 @@ async function stageCommand<Config extends { category: string; runId: string; sh
     exitOnConfigError(name, error);
     return;
   }
-  const shard = config.shard ? { shard: `${config.shard.index}/${config.shard.count}` } : {};
-  const logger = createLogger({ level: log.level, format: log.format, base: { stage: name, category: config.category, runId: config.runId, ...shard } });
+  const { category, runId, shard } = config as { category?: string; runId?: string; shard?: { index: number; count: number } };
+  const base = { stage: name, ...(category ? { category } : {}), ...(runId ? { runId } : {}), ...(shard ? { shard: `${shard.index}/${shard.count}` } : {}) };
+  const logger = createLogger({ level: log.level, format: log.format, base });
   process.exitCode = await runJob({ name, logger }, async (context) => {
     const manifest = await work(config, context);
     if (manifest) {
@@ -115,6 +117,14 @@ export function buildCli(args: string[]): YargsArgv {
       (argv) => stageCommand('fetch', argv, resolveFetchConfig, runFetch),
     )
     .command(
+      'parse',
+      'Flatten raw products into Parquet, one row per article (seed-compatible columns); or convert one seed-format file',
+      (y) => y.options(yargsOptions([...RUN_OPTIONS, ...SHARD_OPTIONS, 'input-file-path', 'output-file-path', 'min-modified-date', ...LOG_OPTIONS]))
+        .example('$0 parse --category paper --run-id 2024-01-08 --data-url ./data --shard-index 0 --shard-count 2', '')
+        .example('$0 parse --input-file-path raw.parquet --output-file-path out.parquet --min-modified-date 2024-01-01', 'like the seed script'),
+      (argv) => stageCommand('parse', argv, resolveParseConfig, runParse),
+    )
+    .command(
       'run-local',
       'Run every stage on this machine, shards as parallel workers, against the embedded sandbox unless an API URL is set',
       (y) => y.options({
@@ -143,7 +153,7 @@ export function buildCli(args: string[]): YargsArgv {
         }
       },
     )
-    .demandCommand(1, 'Name a command: plan, fetch, run-local or sandbox.')
+    .demandCommand(1, 'Name a command: plan, fetch, parse, run-local or sandbox.')
     .strict()
     .env(false)
     .wrap(Math.min(120, process.stdout.columns ?? 100))

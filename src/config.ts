@@ -10,6 +10,7 @@ import { validateShard, type Shard } from './runtime/sharding.js';
 import { CATEGORY_SPELLINGS, parseCategory, type Category } from './titelive/categories.js';
 import { DEFAULT_API_URL, DEFAULT_LOGIN_URL, MAX_EANS_PER_CALL } from './titelive/client.js';
 import { sourceOf, type OptionName } from './options.js';
+import type { ParseConfig } from './stages/parse.js';
 
 /** The seed's Secret Manager secret names. */
 export const SECRET_NAMES = { username: 'titelive_epagine_api_username', password: 'titelive_epagine_api_password' };
@@ -171,4 +172,17 @@ export async function resolveFetchConfig(argv: Argv, env: Env): Promise<FetchCon
   const limit = resolveLimit(argv, env);
   const batchSize = parseInteger(setting(argv, env, 'batch-size'), { min: 1, max: MAX_EANS_PER_CALL }) ?? MAX_EANS_PER_CALL;
   return { ...run, shard, limit, batchSize, titelive: await resolveTiteliveConfig(argv, env) };
+}
+
+/** Parse in run mode, or on explicit files like the seed script when --input-file-path is given. */
+export async function resolveParseConfig(argv: Argv, env: Env): Promise<ParseConfig> {
+  const input = setting(argv, env, 'input-file-path');
+  if (input.raw !== undefined) {
+    const outputFilePath = requireValue(setting(argv, env, 'output-file-path'), 'where to write the parsed Parquet file');
+    const minSetting = setting(argv, env, 'min-modified-date');
+    const minModifiedDate = parseIsoDay(requireValue(minSetting, 'the window start, YYYY-MM-DD, as the seed script takes it'), minSetting.from);
+    return { mode: 'file', inputFilePath: input.raw, outputFilePath, minModifiedDate };
+  }
+  const run = resolveRunConfig(argv, env);
+  return { mode: 'run', ...run, shard: resolveShard(argv, env) };
 }

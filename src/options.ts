@@ -25,6 +25,8 @@ export const OPTIONS = {
   'allow-partial': { env: 'ALLOW_PARTIAL', group: RUN, type: 'boolean', describe: 'Plan: go on when a day has more results than the API pages through (records an anomaly) instead of failing' },
   limit: { env: 'LIMIT', group: RUN, type: 'number', describe: 'Cap the number of EANs (plan: in all; fetch: in this shard), for a quick test run' },
   'batch-size': { env: 'TITELIVE_BATCH_SIZE', group: RUN, type: 'number', describe: 'Fetch: EANs per /ean call, 1 to 250 (default 250)' },
+  'input-file-path': { env: 'INPUT_FILE_PATH', group: RUN, type: 'string', describe: 'Parse: a raw file in the seed extract format (index id, column data) instead of a run' },
+  'output-file-path': { env: 'OUTPUT_FILE_PATH', group: RUN, type: 'string', describe: 'Parse: where to write the flat file, with --input-file-path' },
   'shard-index': { env: 'JOB_COMPLETION_INDEX', group: SHARD, type: 'number', describe: 'This shard (0-based); Kubernetes Indexed Jobs set JOB_COMPLETION_INDEX' },
   'shard-count': { env: 'SHARD_COUNT', group: SHARD, type: 'number', describe: 'Number of shards of this stage (default 1)' },
   'api-url': { env: 'TITELIVE_API_URL', group: TITELIVE, type: 'string', describe: 'Titelive API base URL (default https://catsearch.epagine.fr/v1)' },

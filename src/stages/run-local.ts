@@ -60,6 +60,7 @@ export async function runLocal(config: RunLocalConfig, { logger, signal }: JobCo
     const window = ['--min-modified-date', config.window.start, '--max-modified-date', config.window.end];
     runs.push(await runStage('plan', 1, [...common, ...window, ...limit], env, config, logger, signal));
     runs.push(await runStage('fetch', config.shards, [...common, ...limit], env, config, logger, signal));
+    runs.push(await runStage('parse', config.shards, common, env, config, logger, signal, 'products'));
   } finally {
     await sandbox?.stop();
   }
@@ -74,6 +75,7 @@ async function runStage(
   config: RunLocalConfig,
   logger: Logger,
   signal: AbortSignal,
+  folder: string = stage,
 ): Promise<StageRun> {
   const startedAt = Date.now();
   logger.info({ event: 'stage_started', stage, workers }, `run-local: ${stage} with ${workers} worker(s)`);
@@ -97,7 +99,7 @@ async function runStage(
     );
   }
   const storage = openStorage(config.dataUrl);
-  const completion = await stageCompletion(storage, { dataset: config.category, runId: config.runId }, stage);
+  const completion = await stageCompletion(storage, { dataset: config.category, runId: config.runId }, folder);
   return { stage, workers, seconds: (Date.now() - startedAt) / 1000, manifests: completion.manifests };
 }
 

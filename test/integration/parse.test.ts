@@ -1,0 +1,133 @@
+import { expect } from 'chai';
+import { readdir } from 'node:fs/promises';
+import path from 'node:path';
+import { readManifests } from '../../src/runtime/manifest.js';
+import { readStageRows } from '../../src/runtime/part-io.js';
+import { LocalStorage } from '../../src/runtime/storage/local-storage.js';
+import { Sandbox } from '../../src/sandbox/server.js';
+import { runFetch } from '../../src/stages/fetch.js';
+import { runParse } from '../../src/stages/parse.js';
+import { runPlan } from '../../src/stages/plan.js';
+import { keepArticle } from '../../src/titelive/article-filter.js';
+import { PRODUCTS_COLUMNS } from '../../src/titelive/product-columns.js';
+import { articlesOf, eanOf } from '../../src/titelive/response-shapes.js';
+import { runCli } from '../helpers/cli.js';
+import { runPython } from '../helpers/python.js';
+import { fetchConfig, planConfig, quietContext, tempDir } from '../helpers/run-stages.js';
+
+const window = { start: '2024-01-01', end: '2024-01-08' };
+const run = { dataset: 'paper', runId: window.end };
+
+function plain(value: unknown): unknown {
+  return typeof value === 'bigint' ? Number(value) : value;
+}
+
+describe('parse', function () {
+  this.timeout(120_000);
+  let sandbox: Sandbox;
+  let dataUrl: string;
+
+  before(async () => {
+    sandbox = new Sandbox({ products: 600, endDay: window.end, days: 10 });
+    await sandbox.start();
+    dataUrl = await tempDir();
+    await runPlan(planConfig(sandbox, dataUrl, window), quietContext());
+    for (const index of [0, 1, 2]) await runFetch(fetchConfig(sandbox, dataUrl, window.end, { index, count: 3 }), quietContext());
+    for (const index of [0, 1]) await runParse({ mode: 'run', category: 'paper', runId: window.end, dataUrl, shard: { index, count: 2 } }, quietContext());
+  });
+  after(async () => sandbox.stop());
+
+  it('writes each found article EAN of the window exactly once, with the seed’s columns and text intact', async () => {
+    const storage = new LocalStorage(dataUrl);
+    const manifests = await readManifests(storage, run, 'products');
+    expect(manifests.map((manifest) => manifest.shardIndex)).to.deep.equal([0, 1]);
+    const rows = new Map<string, Record<string, unknown>>();
+    for await (const row of readStageRows(storage, manifests)) {
+      expect(rows.has(row.article_gencod as string), `${row.article_gencod} twice`).to.equal(false);
+      rows.set(row.article_gencod as string, row);
+    }
+    let expected = 0;
+    for (const index of sandbox.catalog.productsModifiedBetween('paper', window.start, window.end)) {
+      const product = sandbox.catalog.product('paper', index);
+      for (const article of articlesOf(product)) {
+        const ean = eanOf(article)!;
+        const located = sandbox.catalog.locate('paper', ean)!;
+        if (!keepArticle(article, window.start) || sandbox.catalog.isDeleted('paper', located.index, located.articleNumber)) continue;
+        expected += 1;
+        const row = rows.get(ean);
+        expect(row, ean).to.not.equal(undefined);
+        expect(row!.titre).to.equal(product.titre);
+        expect(row!.resume).to.equal(product.resume);
+        expect(row!.article_taux_tva).to.equal(Number(article.taux_tva));
+        expect(row!.article_image).to.equal(Number(article.image));
+        expect(row!.article_imagesUrl).to.equal(JSON.stringify(article.imagesUrl));
+        expect(row!.article_collection).to.equal(article.collection === 'None' ? null : article.collection);
+      }
+    }
+    expect(rows.size).to.equal(expected);
+    expect(manifests.reduce((sum, manifest) => sum + manifest.counts.rows!, 0)).to.equal(expected);
+  });
+
+  it('gives parts of one schema that pyarrow and DuckDB read together with the same values', async function () {
+    const folder = path.join(dataUrl, 'paper', window.end, 'products');
+    const parts = (await readdir(folder)).filter((name) => name.endsWith('.parquet')).map((name) => path.join(folder, name));
+    expect(parts).to.have.length(2);
+    const out = runPython(this, `
+import sys, json, pyarrow.parquet as pq, duckdb
+schemas = [pq.read_schema(p) for p in sys.argv[1:]]
+assert all(s.equals(schemas[0]) for s in schemas), "schemas differ"
+rows = []
+for p in sys.argv[1:]:
+    rows += pq.read_table(p).to_pylist()
+con = duckdb.connect()
+count = con.execute("select count(*) from read_parquet(?)", [sys.argv[1:]]).fetchone()[0]
+vat = con.execute("select sum(article_taux_tva) from read_parquet(?)", [sys.argv[1:]]).fetchone()[0]
+print(json.dumps({"names": schemas[0].names, "types": [str(t) for t in schemas[0].types], "count": count, "vat": vat, "rows": rows}, ensure_ascii=False))
+`, parts);
+    const seen = JSON.parse(out) as { names: string[]; types: string[]; count: number; vat: number; rows: Record<string, unknown>[] };
+    expect(seen.names).to.deep.equal(PRODUCTS_COLUMNS.map((column) => column.name));
+    expect(seen.types[seen.names.indexOf('article_taux_tva')]).to.equal('double');
+    expect(seen.types[seen.names.indexOf('article_image')]).to.equal('int64');
+    const ours: Record<string, unknown>[] = [];
+    for (const part of parts.sort()) {
+      const storage = new LocalStorage(path.dirname(part));
+      for await (const row of readStageRows(storage, [{ outputs: [{ path: path.basename(part) }] } as never])) ours.push(row);
+    }
+    expect(seen.count).to.equal(ours.length);
+    expect(seen.vat).to.be.closeTo(ours.reduce((sum, row) => sum + ((row.article_taux_tva as number) ?? 0), 0), 1e-6);
+    const byEan = new Map(seen.rows.map((row) => [row.article_gencod, row]));
+    for (const row of ours) {
+      const theirs = byEan.get(row.article_gencod)!;
+      for (const column of PRODUCTS_COLUMNS) expect(plain(theirs[column.name]), column.name).to.deep.equal(plain(row[column.name]));
+    }
+  });
+
+  it('runs like the seed script on a raw file written by pandas (index id, column data)', async function () {
+    const folder = await tempDir();
+    const products = [0, 1, 2, 3, 4, 5, 6, 7].map((index) => sandbox.catalog.product('paper', index));
+    // A product twice: the seed keeps one of each (exact duplicate); so do we, by EAN.
+    products.push(products[0]!);
+    const raw = path.join(folder, 'raw.parquet');
+    runPython(this, `
+import sys, json, pandas as pd
+products = json.load(open(sys.argv[1], encoding="utf-8"))
+df = pd.DataFrame({"id": [p["id"] for p in products], "data": [json.dumps(p, ensure_ascii=False) for p in products]}).set_index("id")
+df.to_parquet(sys.argv[2])
+`, [await writeJson(folder, products), raw]);
+    const out = path.join(folder, 'out.parquet');
+    const result = await runCli(['parse', '--input-file-path', raw, '--output-file-path', out, '--min-modified-date', '2000-01-01']);
+    expect(result.code, result.stderr).to.equal(0);
+    const expectedEans = new Set(products.flatMap((product) => articlesOf(product).filter((article) => keepArticle(article, '2000-01-01')).map((article) => eanOf(article))));
+    const rows: Record<string, unknown>[] = [];
+    for await (const row of readStageRows(new LocalStorage(folder), [{ outputs: [{ path: 'out.parquet' }] } as never])) rows.push(row);
+    expect(rows.map((row) => row.article_gencod).sort()).to.deep.equal([...expectedEans].sort());
+    expect(result.stderr).to.contain('duplicates');
+  });
+});
+
+async function writeJson(folder: string, value: unknown): Promise<string> {
+  const { writeFile } = await import('node:fs/promises');
+  const file = path.join(folder, 'products.json');
+  await writeFile(file, JSON.stringify(value), 'utf8');
+  return file;
+}
