@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', 'tools/', 'data/', 'charts/', 'k8s/'] },
+  { ignores: ['dist/', 'node_modules/', 'tools/', 'data/', 'charts/', 'k8s/', '.tmp/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

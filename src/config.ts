@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { addDays, daysBetween, isIsoDay, parseIsoDay, today } from './runtime/calendar.js';
 import { ConfigError } from './runtime/errors.js';
 import type { LogFormat } from './runtime/logger.js';
@@ -176,13 +177,14 @@ export async function resolveFetchConfig(argv: Argv, env: Env): Promise<FetchCon
 
 /** Parse in run mode, or on explicit files like the seed script when --input-file-path is given. */
 export async function resolveParseConfig(argv: Argv, env: Env): Promise<ParseConfig> {
+  const workers = parseInteger(setting(argv, env, 'parse-workers'), { min: 0, max: 64 }) ?? Math.max(1, availableParallelism() - 1);
   const input = setting(argv, env, 'input-file-path');
   if (input.raw !== undefined) {
     const outputFilePath = requireValue(setting(argv, env, 'output-file-path'), 'where to write the parsed Parquet file');
     const minSetting = setting(argv, env, 'min-modified-date');
     const minModifiedDate = parseIsoDay(requireValue(minSetting, 'the window start, YYYY-MM-DD, as the seed script takes it'), minSetting.from);
-    return { mode: 'file', inputFilePath: input.raw, outputFilePath, minModifiedDate };
+    return { mode: 'file', workers, inputFilePath: input.raw, outputFilePath, minModifiedDate };
   }
   const run = resolveRunConfig(argv, env);
-  return { mode: 'run', ...run, shard: resolveShard(argv, env) };
+  return { mode: 'run', workers, ...run, shard: resolveShard(argv, env) };
 }

@@ -4,7 +4,7 @@
  * `concurrency` results.
  */
 export async function forEachOrdered<T, R>(
-  items: Iterable<T>,
+  items: Iterable<T> | AsyncIterable<T>,
   concurrency: number,
   work: (item: T, index: number) => Promise<R>,
   consume: (result: R, item: T, index: number) => Promise<void> | void,
@@ -16,7 +16,7 @@ export async function forEachOrdered<T, R>(
     const head = inFlight.shift();
     if (head) await consume(await head.result, head.item, head.index);
   };
-  for (const item of items) {
+  for await (const item of items) {
     signal?.throwIfAborted();
     const result = work(item, index);
     // Marked handled here; the rejection still reaches the await in drainOne.
@@ -33,4 +33,17 @@ export function chunk<T>(items: readonly T[], size: number): T[][] {
   const chunks: T[][] = [];
   for (let i = 0; i < items.length; i += size) chunks.push(items.slice(i, i + size));
   return chunks;
+}
+
+/** Groups an async stream into arrays of at most `size`, without holding more than one group. */
+export async function* batches<T>(items: AsyncIterable<T>, size: number): AsyncGenerator<T[]> {
+  let batch: T[] = [];
+  for await (const item of items) {
+    batch.push(item);
+    if (batch.length >= size) {
+      yield batch;
+      batch = [];
+    }
+  }
+  if (batch.length > 0) yield batch;
 }

@@ -11,12 +11,16 @@ import { partPath, type RunRef } from '../runtime/run-layout.js';
 import { belongsToShard, type Shard } from '../runtime/sharding.js';
 import { openStorage } from '../runtime/storage/open-storage.js';
 import type { Category } from '../titelive/categories.js';
-import { flattenProduct, newNotes, type FlatRow, type FlattenNotes } from '../titelive/flatten-product.js';
+import { newNotes, type FlatRow, type FlattenNotes } from '../titelive/flatten-product.js';
 import { PRODUCTS_COLUMNS } from '../titelive/product-columns.js';
-import type { TiteliveProduct } from '../titelive/response-shapes.js';
+import { batches, forEachOrdered } from '../runtime/ordered-pool.js';
+import { WorkerPool, siblingModule } from '../runtime/worker-pool.js';
+import { parseBatch, type ParseResult, type ParseTask } from './parse-worker.js';
 
 export interface ParseRunConfig {
   mode: 'run';
+  /** Worker threads that parse and flatten JSON while the main thread reads and writes; 0 = none. */
+  workers: number;
   category: Category;
   runId: string;
   dataUrl: string;
@@ -26,6 +30,7 @@ export interface ParseRunConfig {
 /** The seed's way: one raw file in (index `id`, column `data`), one flat file out. */
 export interface ParseFileConfig {
   mode: 'file';
+  workers: number;
   inputFilePath: string;
   outputFilePath: string;
   minModifiedDate: string;
@@ -34,6 +39,46 @@ export interface ParseFileConfig {
 export type ParseConfig = ParseRunConfig | ParseFileConfig;
 
 const ROW_GROUP_SIZE = 5_000;
+/** Products per message to a worker: large enough to amortise the hand-over, small enough for flat memory. */
+const BATCH_SIZE = 500;
+
+interface RawItem {
+  data: string;
+  ean?: string;
+}
+
+/**
+ * Parses and flattens a stream of raw products on the worker threads (or inline with none),
+ * handing each item's result to `consume` in input order.
+ */
+async function flattenStream(
+  items: AsyncIterable<RawItem>,
+  windowStart: string,
+  workers: number,
+  notes: FlattenNotes,
+  signal: AbortSignal,
+  consume: (item: RawItem, result: ParseResult['items'][number]) => Promise<void>,
+): Promise<void> {
+  const pool = workers > 0 ? new WorkerPool<ParseTask, ParseResult>(siblingModule(import.meta.url, 'parse-worker'), workers) : undefined;
+  try {
+    await forEachOrdered(
+      batches(items, BATCH_SIZE),
+      Math.max(2, workers * 8),
+      (batch) => {
+        const task: ParseTask = { data: batch.map((item) => item.data), windowStart, ...(batch[0]?.ean !== undefined ? { eans: batch.map((item) => item.ean ?? '') } : {}) };
+        return pool ? pool.run(task) : Promise.resolve(parseBatch(task));
+      },
+      async (result, batch) => {
+        for (const [column, count] of result.coercedToNull) notes.coercedToNull.set(column, (notes.coercedToNull.get(column) ?? 0) + count);
+        for (const [field, count] of result.extraFields) notes.extraFields.set(field, (notes.extraFields.get(field) ?? 0) + count);
+        for (let i = 0; i < batch.length; i++) await consume(batch[i]!, result.items[i]!);
+      },
+      signal,
+    );
+  } finally {
+    await pool?.close();
+  }
+}
 
 export async function runParse(config: ParseConfig, context: JobContext): Promise<ShardManifest | void> {
   return config.mode === 'run' ? parseRun(config, context) : parseFile(config, context);
@@ -58,18 +103,39 @@ async function parseRun(config: ParseRunConfig, { logger, signal }: JobContext):
   const counts = { rows: 0, filtered_old: 0, skipped_deleted: 0, skipped_failed: 0, article_missing: 0, duplicate: 0, unreadable: 0 };
   const notes = newNotes();
   const seen = new Set<number | string>();
-  try {
+  // Raw rows of this shard that need parsing; the others are counted here and not sent on.
+  async function* foundRows(): AsyncGenerator<RawItem> {
     for await (const raw of readStageRows(storage, fetchManifests, { columns: ['ean', 'status', 'data'] })) {
-      signal.throwIfAborted();
       const ean = String(raw.ean);
       if (!belongsToShard(ean, config.shard)) {
         progress.add('other_shards');
-        continue;
+      } else if (raw.status === 'deleted') {
+        count('skipped_deleted');
+      } else if (raw.status !== 'found') {
+        count('skipped_failed');
+      } else if (seen.has(eanKey(ean))) {
+        count('duplicate');
+      } else {
+        seen.add(eanKey(ean));
+        yield { data: String(raw.data), ean };
       }
-      const outcome = await parseRawRow(ean, raw, windowStart, notes, seen, writer);
-      counts[outcome.kind] += outcome.count;
-      progress.add(outcome.kind);
     }
+  }
+  const count = (kind: keyof typeof counts) => {
+    counts[kind] += 1;
+    progress.add(kind);
+  };
+  try {
+    await flattenStream(foundRows(), windowStart, config.workers, notes, signal, async (_item, result) => {
+      const row = result.rows[0];
+      if (result.unreadable) count('unreadable');
+      else if (result.filteredOld > 0) count('filtered_old');
+      else if (!row) count('article_missing');
+      else {
+        await writer.append(row);
+        count('rows');
+      }
+    });
   } catch (error) {
     await writer.discard();
     throw error;
@@ -93,28 +159,6 @@ async function parseRun(config: ParseRunConfig, { logger, signal }: JobContext):
   });
 }
 
-type RowOutcome = { kind: 'rows' | 'filtered_old' | 'skipped_deleted' | 'skipped_failed' | 'article_missing' | 'duplicate' | 'unreadable'; count: number };
-
-async function parseRawRow(ean: string, raw: Record<string, unknown>, windowStart: string, notes: FlattenNotes, seen: Set<number | string>, writer: PartWriter): Promise<RowOutcome> {
-  if (raw.status === 'deleted') return { kind: 'skipped_deleted', count: 1 };
-  if (raw.status !== 'found') return { kind: 'skipped_failed', count: 1 };
-  const key = eanKey(ean);
-  if (seen.has(key)) return { kind: 'duplicate', count: 1 };
-  let product: TiteliveProduct;
-  try {
-    product = JSON.parse(String(raw.data)) as TiteliveProduct;
-  } catch {
-    return { kind: 'unreadable', count: 1 };
-  }
-  const { rows, filteredOld } = flattenProduct(product, { ean, windowStart }, notes);
-  if (filteredOld > 0) return { kind: 'filtered_old', count: 1 };
-  const row = rows[0];
-  if (!row) return { kind: 'article_missing', count: 1 };
-  seen.add(key);
-  await writer.append(row);
-  return { kind: 'rows', count: 1 };
-}
-
 /**
  * File mode, as the seed's parse_products.py: every article of every product, filtered by date,
  * each article EAN once (the seed drops exact duplicates only), rows without an EAN counted
@@ -131,22 +175,17 @@ async function parseFile(config: ParseFileConfig, { logger, signal }: JobContext
   const counts = { products: 0, rows: 0, filtered_old: 0, no_ean: 0, duplicate: 0, unreadable: 0 };
   const notes = newNotes();
   const seen = new Set<number | string>();
+  async function* products(): AsyncGenerator<RawItem> {
+    for await (const raw of readStoredRows(inputStorage, input.name, { columns: ['data'] })) yield { data: String(raw.data) };
+  }
   try {
-    for await (const raw of readStoredRows(inputStorage, input.name, { columns: ['data'] })) {
-      signal.throwIfAborted();
+    await flattenStream(products(), config.minModifiedDate, config.workers, notes, signal, async (_item, result) => {
       counts.products += 1;
-      let product: TiteliveProduct;
-      try {
-        product = JSON.parse(String(raw.data)) as TiteliveProduct;
-      } catch {
-        counts.unreadable += 1;
-        continue;
-      }
-      const { rows, filteredOld } = flattenProduct(product, { windowStart: config.minModifiedDate }, notes);
-      counts.filtered_old += filteredOld;
-      for (const row of rows) await writeUnique(row, seen, writer, counts);
       progress.add('products');
-    }
+      if (result.unreadable) counts.unreadable += 1;
+      counts.filtered_old += result.filteredOld;
+      for (const row of result.rows) await writeUnique(row, seen, writer, counts);
+    });
   } catch (error) {
     await writer.discard();
     throw error;

@@ -21,28 +21,50 @@ export function newNotes(): FlattenNotes {
   return { coercedToNull: new Map(), extraFields: new Map() };
 }
 
+/** Every column, in schema order, as null: the shape every row starts from. */
+const EMPTY_ROW: FlatRow = Object.fromEntries(PRODUCTS_COLUMNS.map((column) => [column.name, null]));
+
+/** A product's own fields, coerced once and shared by all its article rows. */
+interface ProductPart {
+  values: Array<[string, string | number | bigint | null]>;
+  extra: Record<string, unknown>;
+}
+
+function productPart(product: TiteliveProduct, notes: FlattenNotes): ProductPart {
+  const part: ProductPart = { values: [], extra: {} };
+  for (const key in product) {
+    if (key === 'article') continue;
+    const column = COLUMNS.get(key);
+    if (!column || column === EXTRA_FIELDS_COLUMN) part.extra[key] = product[key];
+    else part.values.push([key, coerce(product[key], column, notes)]);
+  }
+  return part;
+}
+
 /**
  * One article of a product as one flat row: product fields as columns, article fields as
  * `article_<name>`, nested values as JSON text, "None"/"nan"/"NaN" as null, numbers coerced per
  * column (see product-columns.ts).
  */
-export function flattenArticle(product: TiteliveProduct, article: TiteliveArticle, notes: FlattenNotes): FlatRow {
-  // Every column, in schema order, before any value: readers and writers see one shape.
-  const row: FlatRow = {};
-  for (const column of PRODUCTS_COLUMNS) row[column.name] = null;
-  const extra: Record<string, unknown> = {};
-  const put = (name: string, value: unknown) => {
+export function flattenArticle(product: TiteliveProduct, article: TiteliveArticle, notes: FlattenNotes, shared: ProductPart = productPart(product, notes)): FlatRow {
+  const row: FlatRow = { ...EMPTY_ROW };
+  for (const [name, value] of shared.values) row[name] = value;
+  let extra: Record<string, unknown> | undefined;
+  for (const key in shared.extra) {
+    (extra ??= {})[key] = shared.extra[key];
+    notes.extraFields.set(key, (notes.extraFields.get(key) ?? 0) + 1);
+  }
+  for (const key in article) {
+    const name = `article_${key}`;
     const column = COLUMNS.get(name);
     if (!column || column === EXTRA_FIELDS_COLUMN) {
-      extra[name] = value;
+      (extra ??= {})[name] = article[key];
       notes.extraFields.set(name, (notes.extraFields.get(name) ?? 0) + 1);
-      return;
+    } else {
+      row[name] = coerce(article[key], column, notes);
     }
-    row[name] = coerce(value, column, notes);
-  };
-  for (const [key, value] of Object.entries(product)) if (key !== 'article') put(key, value);
-  for (const [key, value] of Object.entries(article)) put(`article_${key}`, value);
-  row[EXTRA_FIELDS_COLUMN.name] = Object.keys(extra).length > 0 ? JSON.stringify(extra) : null;
+  }
+  row[EXTRA_FIELDS_COLUMN.name] = extra ? JSON.stringify(extra) : null;
   return row;
 }
 
@@ -54,13 +76,14 @@ export function flattenArticle(product: TiteliveProduct, article: TiteliveArticl
 export function flattenProduct(product: TiteliveProduct, options: { ean?: string; windowStart: string }, notes: FlattenNotes): { rows: FlatRow[]; filteredOld: number } {
   const rows: FlatRow[] = [];
   let filteredOld = 0;
+  let shared: ProductPart | undefined;
   for (const article of articlesOf(product)) {
     if (options.ean !== undefined && eanOf(article) !== options.ean) continue;
     if (!keepArticle(article, options.windowStart)) {
       filteredOld += 1;
       continue;
     }
-    rows.push(flattenArticle(product, article, notes));
+    rows.push(flattenArticle(product, article, notes, (shared ??= productPart(product, notes))));
     if (options.ean !== undefined) break;
   }
   return { rows, filteredOld };

@@ -126,17 +126,22 @@ describe('the CLI as a process', function () {
     expect(seconds).to.be.greaterThan(stats.eanLookups / budget);
   });
 
-  it('run-local runs plan and fetch end to end against the embedded sandbox and says where the outputs are', async () => {
+  it('run-local runs plan, fetch and parse end to end against the embedded sandbox and says where the outputs are', async () => {
     const dataUrl = await tempDir();
     const result = await runCli(['run-local', '--category', 'LIVRE', '--window-days', '3', '--data-url', dataUrl, '--products', '800', '--shards', '3', '--run-id', '2024-01-08']);
     expect(result.code, result.stderr).to.equal(0);
     expect(result.stdout).to.match(/plan\s+1 worker\(s\).*planned \d+/);
     expect(result.stdout).to.match(/fetch\s+3 worker\(s\).*found \d+/);
+    expect(result.stdout).to.match(/parse\s+3 worker\(s\).*rows \d+/);
     expect(result.stdout).to.contain(path.join(dataUrl, 'paper', '2024-01-08'));
     const storage = new LocalStorage(dataUrl);
     const fetchManifests = await readManifests(storage, { dataset: 'paper', runId: '2024-01-08' }, 'fetch');
     expect(fetchManifests.map((manifest) => manifest.shardIndex)).to.deep.equal([0, 1, 2]);
     const planned = (await readManifests(storage, { dataset: 'paper', runId: '2024-01-08' }, 'plan'))[0]!.counts.planned;
     expect(fetchManifests.reduce((sum, manifest) => sum + manifest.counts.found! + manifest.counts.deleted!, 0)).to.equal(planned);
+    const found = fetchManifests.reduce((sum, manifest) => sum + manifest.counts.found!, 0);
+    const products = await readManifests(storage, { dataset: 'paper', runId: '2024-01-08' }, 'products');
+    expect(products).to.have.length(3);
+    expect(products.reduce((sum, manifest) => sum + manifest.counts.rows!, 0)).to.equal(found);
   });
 });

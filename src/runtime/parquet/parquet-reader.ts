@@ -1,5 +1,12 @@
 import { asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects, parquetSchema } from 'hyparquet';
+import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import type { Row } from './parquet-writer.js';
+
+/** Codecs beyond the library's built-in Snappy, through Node's native zlib. */
+const DECOMPRESSORS = {
+  GZIP: (input: Uint8Array) => new Uint8Array(gunzipSync(input)),
+  BROTLI: (input: Uint8Array) => new Uint8Array(brotliDecompressSync(input)),
+};
 
 export interface ParquetFileInfo {
   rows: number;
@@ -30,7 +37,7 @@ export async function* readParquetRows(localPath: string, options: { columns?: s
   let rowStart = 0;
   for (const group of metadata.row_groups) {
     const rowEnd = rowStart + Number(group.num_rows);
-    const rows = (await parquetReadObjects({ file, metadata, rowStart, rowEnd, columns: options.columns })) as Row[];
+    const rows = (await parquetReadObjects({ file, metadata, rowStart, rowEnd, columns: options.columns, compressors: DECOMPRESSORS })) as Row[];
     for (const row of rows) yield normaliseRow(row);
     rowStart = rowEnd;
   }
