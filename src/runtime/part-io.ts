@@ -34,6 +34,10 @@ export class PartWriter {
     return this.writer.append(row);
   }
 
+  appendColumns(columnValues: unknown[][], rowCount: number): Promise<void> {
+    return this.writer.appendColumns(columnValues, rowCount);
+  }
+
   async commit(): Promise<ManifestFile> {
     try {
       const { rows, bytes } = await this.writer.close();

@@ -11,7 +11,7 @@ import { partPath, type RunRef } from '../runtime/run-layout.js';
 import { belongsToShard, type Shard } from '../runtime/sharding.js';
 import { openStorage } from '../runtime/storage/open-storage.js';
 import type { Category } from '../titelive/categories.js';
-import { newNotes, type FlatRow, type FlattenNotes } from '../titelive/flatten-product.js';
+import { newNotes, type FlattenNotes } from '../titelive/flatten-product.js';
 import { PRODUCTS_COLUMNS } from '../titelive/product-columns.js';
 import { batches, forEachOrdered } from '../runtime/ordered-pool.js';
 import { WorkerPool, siblingModule } from '../runtime/worker-pool.js';
@@ -57,7 +57,7 @@ async function flattenStream(
   workers: number,
   notes: FlattenNotes,
   signal: AbortSignal,
-  consume: (item: RawItem, result: ParseResult['items'][number]) => Promise<void>,
+  consume: (batch: RawItem[], result: ParseResult) => Promise<void>,
 ): Promise<void> {
   const pool = workers > 0 ? new WorkerPool<ParseTask, ParseResult>(siblingModule(import.meta.url, 'parse-worker'), workers) : undefined;
   try {
@@ -71,7 +71,7 @@ async function flattenStream(
       async (result, batch) => {
         for (const [column, count] of result.coercedToNull) notes.coercedToNull.set(column, (notes.coercedToNull.get(column) ?? 0) + count);
         for (const [field, count] of result.extraFields) notes.extraFields.set(field, (notes.extraFields.get(field) ?? 0) + count);
-        for (let i = 0; i < batch.length; i++) await consume(batch[i]!, result.items[i]!);
+        await consume(batch, result);
       },
       signal,
     );
@@ -126,14 +126,14 @@ async function parseRun(config: ParseRunConfig, { logger, signal }: JobContext):
     progress.add(kind);
   };
   try {
-    await flattenStream(foundRows(), windowStart, config.workers, notes, signal, async (_item, result) => {
-      const row = result.rows[0];
-      if (result.unreadable) count('unreadable');
-      else if (result.filteredOld > 0) count('filtered_old');
-      else if (!row) count('article_missing');
-      else {
-        await writer.append(row);
-        count('rows');
+    await flattenStream(foundRows(), windowStart, config.workers, notes, signal, async (batch, result) => {
+      // Rows were de-duplicated by EAN before parsing, so every row the workers made is written.
+      await writer.appendColumns(result.columns, result.gencods.length);
+      for (let i = 0; i < batch.length; i++) {
+        if (result.unreadable[i]) count('unreadable');
+        else if (result.filteredOld[i]! > 0) count('filtered_old');
+        else if (result.rowCounts[i] === 0) count('article_missing');
+        else count('rows');
       }
     });
   } catch (error) {
@@ -179,12 +179,12 @@ async function parseFile(config: ParseFileConfig, { logger, signal }: JobContext
     for await (const raw of readStoredRows(inputStorage, input.name, { columns: ['data'] })) yield { data: String(raw.data) };
   }
   try {
-    await flattenStream(products(), config.minModifiedDate, config.workers, notes, signal, async (_item, result) => {
-      counts.products += 1;
-      progress.add('products');
-      if (result.unreadable) counts.unreadable += 1;
-      counts.filtered_old += result.filteredOld;
-      for (const row of result.rows) await writeUnique(row, seen, writer, counts);
+    await flattenStream(products(), config.minModifiedDate, config.workers, notes, signal, async (batch, result) => {
+      counts.products += batch.length;
+      progress.add('products', batch.length);
+      counts.unreadable += result.unreadable.filter(Boolean).length;
+      counts.filtered_old += result.filteredOld.reduce((sum, value) => sum + value, 0);
+      await writeUnique(result, seen, writer, counts);
     });
   } catch (error) {
     await writer.discard();
@@ -195,20 +195,25 @@ async function parseFile(config: ParseFileConfig, { logger, signal }: JobContext
   logger.info({ event: 'parse_file_done', counts, output: outputStorage.locate(file.path), bytes: file.bytes }, `parse: ${counts.products} products → ${counts.rows} rows in ${outputStorage.locate(file.path)} (${counts.filtered_old} articles before ${config.minModifiedDate}, ${counts.no_ean} without EAN, ${counts.duplicate} duplicates)`);
 }
 
-async function writeUnique(row: FlatRow, seen: Set<number | string>, writer: PartWriter, counts: { rows: number; no_ean: number; duplicate: number }): Promise<void> {
-  const ean = row.article_gencod;
-  if (typeof ean !== 'string' || ean.trim() === '') {
-    counts.no_ean += 1;
-    return;
-  }
-  const key = eanKey(ean);
-  if (seen.has(key)) {
-    counts.duplicate += 1;
-    return;
-  }
-  seen.add(key);
-  await writer.append(row);
-  counts.rows += 1;
+/** Writes a batch's rows, leaving out rows without an EAN and EANs already written. */
+async function writeUnique(result: ParseResult, seen: Set<number | string>, writer: PartWriter, counts: { rows: number; no_ean: number; duplicate: number }): Promise<void> {
+  const keep = result.gencods.map((ean) => {
+    if (ean === null || ean.trim() === '') {
+      counts.no_ean += 1;
+      return false;
+    }
+    const key = eanKey(ean);
+    if (seen.has(key)) {
+      counts.duplicate += 1;
+      return false;
+    }
+    seen.add(key);
+    return true;
+  });
+  const kept = keep.filter(Boolean).length;
+  counts.rows += kept;
+  const columns = kept === keep.length ? result.columns : result.columns.map((values) => values.filter((_, index) => keep[index]));
+  await writer.appendColumns(columns, kept);
 }
 
 /** EANs as numbers in the seen-set: a 13-digit number takes far less memory than its string. */
