@@ -38,6 +38,9 @@ export interface ParseFileConfig {
 
 export type ParseConfig = ParseRunConfig | ParseFileConfig;
 
+/** The run folder parse writes to (and the next stages read from). */
+export const PRODUCTS_FOLDER = 'products';
+
 const ROW_GROUP_SIZE = 5_000;
 /** Products per message to a worker: large enough to amortise the hand-over, small enough for flat memory. */
 const BATCH_SIZE = 500;
@@ -98,7 +101,7 @@ async function parseRun(config: ParseRunConfig, { logger, signal }: JobContext):
   if (!windowStart) throw new ConfigError(`parse: the plan manifest of ${run.dataset}/${run.runId} has no window; rerun plan`);
   const total = fetchManifests.reduce((sum, manifest) => sum + Object.values(manifest.counts).reduce((a, b) => a + b, 0), 0);
   const label = `parse ${config.category} shard ${config.shard.index + 1}/${config.shard.count}`;
-  const writer = await PartWriter.open(storage, partPath(run, 'products', config.shard), PRODUCTS_COLUMNS, { stage: 'parse' }, ROW_GROUP_SIZE);
+  const writer = await PartWriter.open(storage, partPath(run, PRODUCTS_FOLDER, config.shard), PRODUCTS_COLUMNS, { stage: 'parse' }, ROW_GROUP_SIZE);
   const progress = new Progress(logger, label, total, 'raw rows');
   const counts = { rows: 0, filtered_old: 0, skipped_deleted: 0, skipped_failed: 0, article_missing: 0, duplicate: 0, unreadable: 0 };
   const notes = newNotes();
@@ -113,11 +116,14 @@ async function parseRun(config: ParseRunConfig, { logger, signal }: JobContext):
         count('skipped_deleted');
       } else if (raw.status !== 'found') {
         count('skipped_failed');
-      } else if (seen.has(eanKey(ean))) {
-        count('duplicate');
       } else {
-        seen.add(eanKey(ean));
-        yield { data: String(raw.data), ean };
+        const key = eanKey(ean);
+        if (seen.has(key)) {
+          count('duplicate');
+        } else {
+          seen.add(key);
+          yield { data: String(raw.data), ean };
+        }
       }
     }
   }
@@ -145,7 +151,7 @@ async function parseRun(config: ParseRunConfig, { logger, signal }: JobContext):
   progress.log('done');
   itemsTotal.inc({ stage: 'parse', outcome: 'rows' }, counts.rows);
   return writeManifest(storage, {
-    stage: 'products',
+    stage: PRODUCTS_FOLDER,
     dataset: config.category,
     runId: config.runId,
     shardIndex: config.shard.index,

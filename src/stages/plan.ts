@@ -49,13 +49,6 @@ export async function runPlan(config: PlanConfig, { logger, signal }: JobContext
       if (config.limit !== undefined && planned.size >= config.limit) break;
       signal.throwIfAborted();
       const result = await searchDay(config, connection.client, day, signal, () => (counts.search_requests += 1));
-      if (result.total > SEARCH_RESULT_CAP && !config.allowPartial) {
-        // Fail at once: the rest of the window would be spent for a plan that cannot be used.
-        throw new WorkFailedError(
-          `plan: ${day} has ${result.total} ${config.category} results but the API pages through ${SEARCH_RESULT_CAP} only; ` +
-            'the plan would miss products — rerun with --allow-partial to accept that (the day is recorded as an anomaly), and refresh that day another way',
-        );
-      }
       counts.products += result.products.length;
       if (result.total === 0) {
         anomalies.push({ type: 'zero_result_day', day });
@@ -125,7 +118,13 @@ async function searchDay(
     return client.search({ category: config.category, day, nextDay, page, perPage: PER_PAGE, signal });
   };
   const first = await search(1);
-  if (first.total > SEARCH_RESULT_CAP && !config.allowPartial) return { day, total: first.total, products: first.products };
+  if (first.total > SEARCH_RESULT_CAP && !config.allowPartial) {
+    // Fail at once: the rest of the window would be spent for a plan that cannot be used.
+    throw new WorkFailedError(
+      `plan: ${day} has ${first.total} ${config.category} results but the API pages through ${SEARCH_RESULT_CAP} only; ` +
+        'the plan would miss products — rerun with --allow-partial to accept that (the day is recorded as an anomaly), and refresh that day another way',
+    );
+  }
   const products = [...first.products];
   const reachable = Math.min(first.total, SEARCH_RESULT_CAP);
   const pages = Math.ceil(reachable / PER_PAGE);

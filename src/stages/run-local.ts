@@ -9,6 +9,7 @@ import { stageFolder, type RunRef } from '../runtime/run-layout.js';
 import { openStorage } from '../runtime/storage/open-storage.js';
 import { SANDBOX_PASSWORD, SANDBOX_USERNAME, Sandbox } from '../sandbox/server.js';
 import type { Category } from '../titelive/categories.js';
+import { PRODUCTS_FOLDER } from './parse.js';
 
 export interface RunLocalConfig {
   category: Category;
@@ -60,7 +61,7 @@ export async function runLocal(config: RunLocalConfig, { logger, signal }: JobCo
     const window = ['--min-modified-date', config.window.start, '--max-modified-date', config.window.end];
     runs.push(await runStage('plan', 1, [...common, ...window, ...limit], env, config, logger, signal));
     runs.push(await runStage('fetch', config.shards, [...common, ...limit], env, config, logger, signal));
-    runs.push(await runStage('parse', config.shards, common, env, config, logger, signal, 'products'));
+    runs.push(await runStage('parse', config.shards, common, env, config, logger, signal, PRODUCTS_FOLDER));
   } finally {
     await sandbox?.stop();
   }
@@ -75,6 +76,7 @@ async function runStage(
   config: RunLocalConfig,
   logger: Logger,
   signal: AbortSignal,
+  /** Where the stage's manifests are, when its folder is not named after it. */
   folder: string = stage,
 ): Promise<StageRun> {
   const startedAt = Date.now();

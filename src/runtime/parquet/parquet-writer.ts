@@ -31,6 +31,7 @@ export class ParquetFileWriter {
   private columnBatchRows = 0;
   private rowCount = 0;
   private closed = false;
+  private readonly statisticsColumns: Set<string>;
 
   constructor(
     readonly localPath: string,
@@ -38,6 +39,7 @@ export class ParquetFileWriter {
     private readonly options: ParquetWriterOptions = {},
   ) {
     this.sink = fileWriter(localPath);
+    this.statisticsColumns = new Set(options.statisticsColumns ?? columns.filter((column) => column.required).map((column) => column.name));
     this.writer = new ParquetWriter({
       writer: this.sink,
       schema: toParquetSchema(columns),
@@ -91,30 +93,25 @@ export class ParquetFileWriter {
     const rowCount = this.columnBatchRows;
     this.columnBatches = [];
     this.columnBatchRows = 0;
-    const columnData = this.columns.map((column, index) => ({
-      name: column.name,
-      data: ([] as unknown[]).concat(...batches.map((batch) => batch[index] ?? [])) as DecodedArray,
-      statistics: this.withStatistics.includes(column.name),
-    }));
-    await this.writer.write({ columnData, rowGroupSize: rowCount });
-    this.rowCount += rowCount;
-  }
-
-  private get withStatistics(): readonly string[] {
-    return this.options.statisticsColumns ?? this.columns.filter((column) => column.required).map((column) => column.name);
+    await this.writeRowGroup(this.columns.map((_, index) => ([] as unknown[]).concat(...batches.map((batch) => batch[index] ?? []))), rowCount);
   }
 
   private async flushRowGroup(): Promise<void> {
     if (this.buffer.length === 0) return;
     const rows = this.buffer;
     this.buffer = [];
-    const columnData = this.columns.map((column) => ({
+    await this.writeRowGroup(this.columns.map((column) => rows.map((row) => encodeParquetValue(row[column.name], column))), rows.length);
+  }
+
+  /** Encodes one row group from encoded column values (in `columns` order) and writes it. */
+  private async writeRowGroup(columnValues: unknown[][], rowCount: number): Promise<void> {
+    const columnData = this.columns.map((column, index) => ({
       name: column.name,
-      data: rows.map((row) => encodeParquetValue(row[column.name], column)) as DecodedArray,
-      statistics: this.withStatistics.includes(column.name),
+      data: columnValues[index] as DecodedArray,
+      statistics: this.statisticsColumns.has(column.name),
     }));
-    await this.writer.write({ columnData, rowGroupSize: rows.length });
-    this.rowCount += rows.length;
+    await this.writer.write({ columnData, rowGroupSize: rowCount });
+    this.rowCount += rowCount;
   }
 }
 
