@@ -17,7 +17,7 @@ function arg(name: string, fallback: string): string {
 const root = path.resolve(import.meta.dirname, '..');
 const products = Number(arg('products', '50000'));
 const repeat = Number(arg('repeat', '3'));
-const workers = arg('workers', String(Math.max(1, os.availableParallelism() - 1)));
+const workers = arg('workers', String(os.availableParallelism()));
 const raw = path.join(os.tmpdir(), `titelive-raw-${products}.parquet`);
 const out = path.join(os.tmpdir(), `titelive-parsed-${products}.parquet`);
 

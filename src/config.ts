@@ -177,7 +177,7 @@ export async function resolveFetchConfig(argv: Argv, env: Env): Promise<FetchCon
 
 /** Parse in run mode, or on explicit files like the seed script when --input-file-path is given. */
 export async function resolveParseConfig(argv: Argv, env: Env): Promise<ParseConfig> {
-  const workers = parseInteger(setting(argv, env, 'parse-workers'), { min: 0, max: 64 }) ?? Math.max(1, availableParallelism() - 1);
+  const workers = parseInteger(setting(argv, env, 'parse-workers'), { min: 0, max: 64 }) ?? Math.max(1, availableParallelism());
   const input = setting(argv, env, 'input-file-path');
   if (input.raw !== undefined) {
     const outputFilePath = requireValue(setting(argv, env, 'output-file-path'), 'where to write the parsed Parquet file');

@@ -5,7 +5,7 @@ import type { ManifestFile, ShardManifest } from './manifest.js';
 import { sha256OfFile } from './manifest.js';
 import type { ColumnSpec } from './parquet/parquet-schema.js';
 import { readParquetRows } from './parquet/parquet-reader.js';
-import { ParquetFileWriter, type Row } from './parquet/parquet-writer.js';
+import { ParquetFileWriter, type EncodedRowGroup, type Row } from './parquet/parquet-writer.js';
 import type { Storage } from './storage/storage.js';
 
 /**
@@ -34,8 +34,9 @@ export class PartWriter {
     return this.writer.append(row);
   }
 
-  appendColumns(columnValues: unknown[][], rowCount: number): Promise<void> {
-    return this.writer.appendColumns(columnValues, rowCount);
+  /** A row group encoded elsewhere (e.g. on a worker thread) with the same columns. */
+  appendRowGroup(group: EncodedRowGroup): Promise<void> {
+    return this.writer.appendRowGroup(group);
   }
 
   async commit(): Promise<ManifestFile> {

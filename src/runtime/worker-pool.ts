@@ -1,4 +1,4 @@
-import { Worker } from 'node:worker_threads';
+import { Worker, type ResourceLimits } from 'node:worker_threads';
 
 interface Pending {
   resolve: (value: unknown) => void;
@@ -15,12 +15,14 @@ export class WorkerPool<Task, Result> {
   private readonly workers: Array<{ worker: Worker; pending: Map<number, Pending> }> = [];
   private nextId = 0;
 
-  constructor(moduleUrl: URL, size: number, workerData?: unknown) {
+  /** `resourceLimits` caps each worker's heap: V8 then collects before growing, which keeps memory flat. */
+  constructor(moduleUrl: URL, size: number, options: { workerData?: unknown; resourceLimits?: ResourceLimits } = {}) {
+    const { workerData, resourceLimits } = options;
     for (let i = 0; i < size; i++) {
       const worker = moduleUrl.pathname.endsWith('.ts')
         ? // From source (tests, tsx): the worker registers the TypeScript loader before loading the module.
-          new Worker(`import('tsx/esm/api').then(({ register }) => { register(); return import(${JSON.stringify(moduleUrl.href)}); })`, { eval: true, workerData })
-        : new Worker(moduleUrl, { workerData });
+          new Worker(`import('tsx/esm/api').then(({ register }) => { register(); return import(${JSON.stringify(moduleUrl.href)}); })`, { eval: true, workerData, resourceLimits })
+        : new Worker(moduleUrl, { workerData, resourceLimits });
       const entry = { worker, pending: new Map<number, Pending>() };
       worker.on('message', (message: { id: number; result?: unknown; error?: string }) => {
         const pending = entry.pending.get(message.id);
@@ -36,8 +38,27 @@ export class WorkerPool<Task, Result> {
     }
   }
 
+  get size(): number {
+    return this.workers.length;
+  }
+
+  /** The index of the least busy worker. */
+  leastBusy(): number {
+    let best = 0;
+    this.workers.forEach((entry, index) => {
+      if (entry.pending.size < this.workers[best]!.pending.size) best = index;
+    });
+    return best;
+  }
+
   run(task: Task): Promise<Result> {
-    const entry = this.workers.reduce((best, candidate) => (candidate.pending.size < best.pending.size ? candidate : best));
+    return this.runOn(this.leastBusy(), task);
+  }
+
+  /** Runs a task on one given worker: for work that continues on state the worker kept. */
+  runOn(workerIndex: number, task: Task): Promise<Result> {
+    const entry = this.workers[workerIndex];
+    if (!entry) throw new Error(`worker pool: no worker ${workerIndex} (pool of ${this.workers.length})`);
     const id = this.nextId++;
     return new Promise<Result>((resolve, reject) => {
       entry.pending.set(id, { resolve: resolve as (value: unknown) => void, reject });

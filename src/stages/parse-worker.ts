@@ -1,69 +1,130 @@
 import { parentPort } from 'node:worker_threads';
-import { encodeParquetValue } from '../runtime/parquet/parquet-writer.js';
+import { readParquetRange, type RowRange } from '../runtime/parquet/parquet-reader.js';
+import { belongsToShard, type Shard } from '../runtime/sharding.js';
+import { encodeParquetValue, encodeRowGroup, type EncodedRowGroup } from '../runtime/parquet/parquet-writer.js';
 import { flattenProduct, newNotes } from '../titelive/flatten-product.js';
 import { PRODUCTS_COLUMNS } from '../titelive/product-columns.js';
 import type { TiteliveProduct } from '../titelive/response-shapes.js';
 
-/** One batch of raw products for a parse worker: JSON text, and the EAN each was fetched for (run mode). */
+/**
+ * One batch of parse work, done on a worker thread: read a row range of a raw file, parse and
+ * flatten its products, and encode the rows as one compressed Parquet row group, handed to the
+ * main thread without a copy. The main thread decides, in input order, which EANs were already
+ * written by earlier batches; in the rare case a batch has some, it is done again without them.
+ */
 export interface ParseTask {
-  data: string[];
-  eans?: string[];
+  /** Where the raw rows are: the worker reads them itself, so they are never copied between threads. */
+  range: RowRange;
   windowStart: string;
+  /**
+   * Run mode (fetch parts: ean, status, data): only this shard's `found` rows, each giving the
+   * article it was fetched for. Without it, file mode (the seed's format): every article.
+   */
+  shard?: Shard;
+  /** EANs written by earlier batches: their rows are left out. */
+  dropEans?: string[];
 }
 
-/**
- * A batch's rows as columns (PRODUCTS_COLUMNS order, values encoded for the Parquet writer), in
- * input order: handing columns rather than row objects to the main thread saves it most of the
- * decoding and garbage collection.
- */
-export interface ParseResult {
-  /** Per input product: rows it gave, articles too old, and whether its JSON was unreadable. */
-  rowCounts: number[];
-  filteredOld: number[];
-  unreadable: boolean[];
-  columns: unknown[][];
-  /** `article_gencod` of each row, for de-duplication on the main thread. */
-  gencods: Array<string | null>;
+/** What became of one parsed product. */
+export type ProductOutcome = 'rows' | 'filtered_old' | 'article_missing' | 'unreadable';
+
+export interface FlattenSummary {
+  /** Raw rows read from the range. */
+  inputRows: number;
+  /** Run mode: rows not parsed, by reason (other_shards, skipped_deleted, skipped_failed, duplicate). */
+  skipped: Record<string, number>;
+  /** Per parsed product, in order. */
+  outcomes: ProductOutcome[];
+  /** Run mode: the EAN each parsed product was fetched for (unique within the batch). */
+  fetchedEans: string[];
+  /** Articles left out for being modified before the window. */
+  filteredOld: number;
+  /** `article_gencod` of each row kept, in order (unique within the batch). */
+  gencods: string[];
+  /** File mode: rows without an EAN (not written), and rows whose EAN an earlier row of the batch had. */
+  noEan: number;
+  duplicates: number;
   coercedToNull: Array<[string, number]>;
   extraFields: Array<[string, number]>;
 }
 
-export function parseBatch(task: ParseTask): ParseResult {
+export interface ParseReply {
+  summary: FlattenSummary;
+  /** The batch's rows, or null when it has none. */
+  group: EncodedRowGroup | null;
+}
+
+const GENCOD = PRODUCTS_COLUMNS.findIndex((column) => column.name === 'article_gencod');
+
+/** Does one batch (see ParseTask); runs in a worker thread, or inline when there are none. */
+export async function parseBatch(task: ParseTask): Promise<ParseReply> {
   const notes = newNotes();
-  const result: ParseResult = {
-    rowCounts: [],
-    filteredOld: [],
-    unreadable: [],
-    columns: PRODUCTS_COLUMNS.map(() => []),
-    gencods: [],
-    coercedToNull: [],
-    extraFields: [],
-  };
-  task.data.forEach((text, index) => {
+  const summary: FlattenSummary = { inputRows: 0, skipped: {}, outcomes: [], fetchedEans: [], filteredOld: 0, gencods: [], noEan: 0, duplicates: 0, coercedToNull: [], extraFields: [] };
+  const columns: unknown[][] = PRODUCTS_COLUMNS.map(() => []);
+  const inBatch = new Set<string>();
+  const skip = (reason: string) => (summary.skipped[reason] = (summary.skipped[reason] ?? 0) + 1);
+  const rows = await readParquetRange(task.range, task.shard ? ['ean', 'status', 'data'] : ['data']);
+  summary.inputRows = rows.length;
+  for (const raw of rows) {
+    let ean: string | undefined;
+    if (task.shard) {
+      ean = String(raw.ean);
+      const reason = !belongsToShard(ean, task.shard) ? 'other_shards' : raw.status === 'deleted' ? 'skipped_deleted' : raw.status !== 'found' ? 'skipped_failed' : inBatch.has(ean) ? 'duplicate' : undefined;
+      if (reason) {
+        skip(reason);
+        continue;
+      }
+      inBatch.add(ean);
+      summary.fetchedEans.push(ean);
+    }
     let product: TiteliveProduct | undefined;
     try {
-      product = JSON.parse(text) as TiteliveProduct;
+      product = JSON.parse(String(raw.data)) as TiteliveProduct;
     } catch {
       product = undefined;
     }
-    const flat = product ? flattenProduct(product, { ean: task.eans?.[index], windowStart: task.windowStart }, notes) : { rows: [], filteredOld: 0 };
-    result.rowCounts.push(flat.rows.length);
-    result.filteredOld.push(flat.filteredOld);
-    result.unreadable.push(product === undefined);
+    const flat = product ? flattenProduct(product, { ean, windowStart: task.windowStart }, notes) : { rows: [], filteredOld: 0 };
+    summary.outcomes.push(product === undefined ? 'unreadable' : flat.filteredOld > 0 && flat.rows.length === 0 ? 'filtered_old' : flat.rows.length === 0 ? 'article_missing' : 'rows');
+    summary.filteredOld += flat.filteredOld;
     for (const row of flat.rows) {
-      PRODUCTS_COLUMNS.forEach((column, j) => result.columns[j]!.push(encodeParquetValue(row[column.name], column)));
-      result.gencods.push(typeof row.article_gencod === 'string' ? row.article_gencod : null);
+      const gencod = row.article_gencod;
+      if (typeof gencod !== 'string' || gencod.trim() === '') {
+        summary.noEan += 1;
+        continue;
+      }
+      if (!task.shard && inBatch.has(gencod)) {
+        summary.duplicates += 1;
+        continue;
+      }
+      if (!task.shard) inBatch.add(gencod);
+      summary.gencods.push(gencod);
+      PRODUCTS_COLUMNS.forEach((column, j) => columns[j]!.push(encodeParquetValue(row[column.name], column)));
     }
-  });
-  result.coercedToNull = [...notes.coercedToNull];
-  result.extraFields = [...notes.extraFields];
-  return result;
+  }
+  summary.coercedToNull = [...notes.coercedToNull];
+  summary.extraFields = [...notes.extraFields];
+  return { summary, group: encodeBatch(columns, summary.gencods, task.dropEans ?? []) };
 }
 
-parentPort?.on('message', ({ id, task }: { id: number; task: ParseTask }) => {
-  try {
-    parentPort?.postMessage({ id, result: parseBatch(task) });
-  } catch (error) {
-    parentPort?.postMessage({ id, error: error instanceof Error ? error.message : String(error) });
+function encodeBatch(columns: unknown[][], gencods: string[], dropEans: string[]): EncodedRowGroup | null {
+  if (dropEans.length > 0) {
+    const drop = new Set(dropEans);
+    const keep = gencods.map((gencod) => !drop.has(gencod));
+    columns = columns.map((values) => values.filter((_, index) => keep[index]));
   }
-});
+  const rowCount = columns[GENCOD]!.length;
+  return rowCount === 0 ? null : encodeRowGroup(PRODUCTS_COLUMNS, columns, rowCount);
+}
+
+if (parentPort) {
+  const port = parentPort;
+  port.on('message', async ({ id, task }: { id: number; task: ParseTask }) => {
+    try {
+      const result = await parseBatch(task);
+      // Row-group bytes move to the main thread instead of being copied.
+      port.postMessage({ id, result }, result.group ? [result.group.bytes.buffer as ArrayBuffer] : []);
+    } catch (error) {
+      port.postMessage({ id, error: error instanceof Error ? error.message : String(error) });
+    }
+  });
+}

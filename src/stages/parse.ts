@@ -5,17 +5,22 @@ import { ConfigError } from '../runtime/errors.js';
 import type { JobContext } from '../runtime/harness.js';
 import { writeManifest, type ShardManifest } from '../runtime/manifest.js';
 import { itemsTotal } from '../runtime/metrics.js';
-import { PartWriter, readStageRows, readStoredRows } from '../runtime/part-io.js';
+import { PartWriter } from '../runtime/part-io.js';
+import { parquetRowRanges, type RowRange } from '../runtime/parquet/parquet-reader.js';
+import type { Storage } from '../runtime/storage/storage.js';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { Progress } from '../runtime/progress.js';
 import { partPath, type RunRef } from '../runtime/run-layout.js';
-import { belongsToShard, type Shard } from '../runtime/sharding.js';
+import type { Shard } from '../runtime/sharding.js';
 import { openStorage } from '../runtime/storage/open-storage.js';
 import type { Category } from '../titelive/categories.js';
 import { newNotes, type FlattenNotes } from '../titelive/flatten-product.js';
 import { PRODUCTS_COLUMNS } from '../titelive/product-columns.js';
-import { batches, forEachOrdered } from '../runtime/ordered-pool.js';
+import { forEachOrdered } from '../runtime/ordered-pool.js';
 import { WorkerPool, siblingModule } from '../runtime/worker-pool.js';
-import { parseBatch, type ParseResult, type ParseTask } from './parse-worker.js';
+import { KeySet } from '../runtime/key-set.js';
+import { parseBatch, type FlattenSummary, type ParseReply, type ParseTask } from './parse-worker.js';
 
 export interface ParseRunConfig {
   mode: 'run';
@@ -41,45 +46,69 @@ export type ParseConfig = ParseRunConfig | ParseFileConfig;
 /** The run folder parse writes to (and the next stages read from). */
 export const PRODUCTS_FOLDER = 'products';
 
-const ROW_GROUP_SIZE = 5_000;
-/** Products per message to a worker: large enough to amortise the hand-over, small enough for flat memory. */
-const BATCH_SIZE = 500;
-
-interface RawItem {
-  data: string;
-  ean?: string;
-}
+/**
+ * Raw rows per batch. Each batch becomes one row group (about two rows per product in file
+ * mode): large enough for efficient Parquet, small enough that a worker's live data stays small.
+ */
+const BATCH_ROWS = 1_000;
 
 /**
- * Parses and flattens a stream of raw products on the worker threads (or inline with none),
- * handing each item's result to `consume` in input order.
+ * A parse worker's old-generation heap cap. One batch needs a few tens of MB; without a cap V8
+ * lets each worker's heap grow to hundreds of MB before collecting (measured: 420 MB peak RSS
+ * with 2 workers, 250–290 MB with the cap, at 50k and at 200k products alike).
  */
-async function flattenStream(
-  items: AsyncIterable<RawItem>,
-  windowStart: string,
-  workers: number,
-  notes: FlattenNotes,
-  signal: AbortSignal,
-  consume: (batch: RawItem[], result: ParseResult) => Promise<void>,
+const WORKER_HEAP_MB = 128;
+
+/**
+ * Parses, flattens and encodes raw rows on worker threads (inline with none), one row range
+ * per batch, and appends the row groups to `writer` in input order. `takeBatch` sees each
+ * batch's summary in order and returns the EANs to leave out (already written); a batch with
+ * any is done again without them.
+ */
+async function parseStream(
+  ranges: AsyncIterable<RowRange>,
+  options: { windowStart: string; workers: number; shard?: Shard; notes: FlattenNotes; signal: AbortSignal },
+  writer: PartWriter,
+  takeBatch: (summary: FlattenSummary) => string[],
 ): Promise<void> {
-  const pool = workers > 0 ? new WorkerPool<ParseTask, ParseResult>(siblingModule(import.meta.url, 'parse-worker'), workers) : undefined;
+  const pool = options.workers > 0 ? new WorkerPool<ParseTask, ParseReply>(siblingModule(import.meta.url, 'parse-worker'), options.workers, { resourceLimits: { maxOldGenerationSizeMb: WORKER_HEAP_MB } }) : undefined;
+  const run = (task: ParseTask): Promise<ParseReply> => (pool ? pool.run(task) : parseBatch(task));
   try {
     await forEachOrdered(
-      batches(items, BATCH_SIZE),
-      Math.max(2, workers * 8),
-      (batch) => {
-        const task: ParseTask = { data: batch.map((item) => item.data), windowStart, ...(batch[0]?.ean !== undefined ? { eans: batch.map((item) => item.ean ?? '') } : {}) };
-        return pool ? pool.run(task) : Promise.resolve(parseBatch(task));
+      ranges,
+      // Two batches per worker: one running, one queued, so no worker waits for the main thread.
+      Math.max(1, options.workers * 2),
+      (range) => {
+        const task: ParseTask = { range, windowStart: options.windowStart, ...(options.shard ? { shard: options.shard } : {}) };
+        return run(task).then((reply) => ({ task, reply }));
       },
-      async (result, batch) => {
-        for (const [column, count] of result.coercedToNull) notes.coercedToNull.set(column, (notes.coercedToNull.get(column) ?? 0) + count);
-        for (const [field, count] of result.extraFields) notes.extraFields.set(field, (notes.extraFields.get(field) ?? 0) + count);
-        await consume(batch, result);
+      async ({ task, reply }) => {
+        const { summary } = reply;
+        for (const [column, count] of summary.coercedToNull) options.notes.coercedToNull.set(column, (options.notes.coercedToNull.get(column) ?? 0) + count);
+        for (const [field, count] of summary.extraFields) options.notes.extraFields.set(field, (options.notes.extraFields.get(field) ?? 0) + count);
+        const dropEans = takeBatch(summary);
+        const group = dropEans.length > 0 ? (await run({ ...task, dropEans })).group : reply.group;
+        if (group) await writer.appendRowGroup(group);
       },
-      signal,
+      options.signal,
     );
   } finally {
     await pool?.close();
+  }
+}
+
+/**
+ * The row ranges of stored Parquet files, each file copied to `scratch` first when it is not
+ * local (workers read local files).
+ */
+async function* storedRowRanges(storage: Storage, files: readonly string[], scratch: string): AsyncGenerator<RowRange> {
+  for (const [index, file] of files.entries()) {
+    let local = storage.localFile(file);
+    if (!local) {
+      local = path.join(scratch, `input-${index}.parquet`);
+      await storage.getFile(file, local);
+    }
+    yield* await parquetRowRanges(local, BATCH_ROWS);
   }
 }
 
@@ -101,50 +130,39 @@ async function parseRun(config: ParseRunConfig, { logger, signal }: JobContext):
   if (!windowStart) throw new ConfigError(`parse: the plan manifest of ${run.dataset}/${run.runId} has no window; rerun plan`);
   const total = fetchManifests.reduce((sum, manifest) => sum + Object.values(manifest.counts).reduce((a, b) => a + b, 0), 0);
   const label = `parse ${config.category} shard ${config.shard.index + 1}/${config.shard.count}`;
-  const writer = await PartWriter.open(storage, partPath(run, PRODUCTS_FOLDER, config.shard), PRODUCTS_COLUMNS, { stage: 'parse' }, ROW_GROUP_SIZE);
+  const writer = await PartWriter.open(storage, partPath(run, PRODUCTS_FOLDER, config.shard), PRODUCTS_COLUMNS, { stage: 'parse' });
   const progress = new Progress(logger, label, total, 'raw rows');
   const counts = { rows: 0, filtered_old: 0, skipped_deleted: 0, skipped_failed: 0, article_missing: 0, duplicate: 0, unreadable: 0 };
   const notes = newNotes();
-  const seen = new Set<number | string>();
-  // Raw rows of this shard that need parsing; the others are counted here and not sent on.
-  async function* foundRows(): AsyncGenerator<RawItem> {
-    for await (const raw of readStageRows(storage, fetchManifests, { columns: ['ean', 'status', 'data'] })) {
-      const ean = String(raw.ean);
-      if (!belongsToShard(ean, config.shard)) {
-        progress.add('other_shards');
-      } else if (raw.status === 'deleted') {
-        count('skipped_deleted');
-      } else if (raw.status !== 'found') {
-        count('skipped_failed');
-      } else {
-        const key = eanKey(ean);
-        if (seen.has(key)) {
-          count('duplicate');
-        } else {
-          seen.add(key);
-          yield { data: String(raw.data), ean };
-        }
-      }
-    }
-  }
-  const count = (kind: keyof typeof counts) => {
-    counts[kind] += 1;
-    progress.add(kind);
-  };
+  const seen = new KeySet();
+  const scratch = await mkdtemp(path.join(tmpdir(), 'titelive-etl-parse-'));
+  const inputs = fetchManifests.flatMap((manifest) => manifest.outputs.map((file) => file.path));
   try {
-    await flattenStream(foundRows(), windowStart, config.workers, notes, signal, async (batch, result) => {
-      // Rows were de-duplicated by EAN before parsing, so every row the workers made is written.
-      await writer.appendColumns(result.columns, result.gencods.length);
-      for (let i = 0; i < batch.length; i++) {
-        if (result.unreadable[i]) count('unreadable');
-        else if (result.filteredOld[i]! > 0) count('filtered_old');
-        else if (result.rowCounts[i] === 0) count('article_missing');
-        else count('rows');
+    await parseStream(storedRowRanges(storage, inputs, scratch), { windowStart, workers: config.workers, shard: config.shard, notes, signal }, writer, (summary) => {
+      for (const [reason, count] of Object.entries(summary.skipped)) {
+        if (reason !== 'other_shards') counts[reason as keyof typeof counts] += count;
+        progress.add(reason, count);
       }
+      // First occurrence wins: a product fetched for an EAN an earlier batch had is left out.
+      const drop: string[] = [];
+      summary.outcomes.forEach((outcome, i) => {
+        const ean = summary.fetchedEans[i]!;
+        if (seen.add(ean)) {
+          counts[outcome] += 1;
+          progress.add(outcome);
+        } else {
+          counts.duplicate += 1;
+          progress.add('duplicate');
+          if (outcome === 'rows') drop.push(ean);
+        }
+      });
+      return drop;
     });
   } catch (error) {
     await writer.discard();
     throw error;
+  } finally {
+    await rm(scratch, { recursive: true, force: true });
   }
   signal.throwIfAborted();
   const output = await writer.commit();
@@ -156,7 +174,7 @@ async function parseRun(config: ParseRunConfig, { logger, signal }: JobContext):
     runId: config.runId,
     shardIndex: config.shard.index,
     shardCount: config.shard.count,
-    inputs: fetchManifests.flatMap((manifest) => manifest.outputs.map((file) => file.path)),
+    inputs,
     outputs: [output],
     counts,
     anomalies: describeNotes(notes, logger, label),
@@ -176,55 +194,34 @@ async function parseFile(config: ParseFileConfig, { logger, signal }: JobContext
   const inputStorage = openStorage(input.folder, '--input-file-path');
   if (!(await inputStorage.exists(input.name))) throw new ConfigError(`--input-file-path: ${config.inputFilePath} does not exist`);
   const outputStorage = openStorage(output.folder, '--output-file-path');
-  const writer = await PartWriter.open(outputStorage, output.name, PRODUCTS_COLUMNS, { stage: 'parse' }, ROW_GROUP_SIZE);
+  const writer = await PartWriter.open(outputStorage, output.name, PRODUCTS_COLUMNS, { stage: 'parse' });
   const progress = new Progress(logger, `parse ${path.basename(config.inputFilePath)}`, 0, 'products');
   const counts = { products: 0, rows: 0, filtered_old: 0, no_ean: 0, duplicate: 0, unreadable: 0 };
   const notes = newNotes();
-  const seen = new Set<number | string>();
-  async function* products(): AsyncGenerator<RawItem> {
-    for await (const raw of readStoredRows(inputStorage, input.name, { columns: ['data'] })) yield { data: String(raw.data) };
-  }
+  const seen = new KeySet();
+  const scratch = await mkdtemp(path.join(tmpdir(), 'titelive-etl-parse-'));
   try {
-    await flattenStream(products(), config.minModifiedDate, config.workers, notes, signal, async (batch, result) => {
-      counts.products += batch.length;
-      progress.add('products', batch.length);
-      counts.unreadable += result.unreadable.filter(Boolean).length;
-      counts.filtered_old += result.filteredOld.reduce((sum, value) => sum + value, 0);
-      await writeUnique(result, seen, writer, counts);
+    await parseStream(storedRowRanges(inputStorage, [input.name], scratch), { windowStart: config.minModifiedDate, workers: config.workers, notes, signal }, writer, (summary) => {
+      counts.products += summary.inputRows;
+      progress.add('products', summary.inputRows);
+      counts.unreadable += summary.outcomes.filter((outcome) => outcome === 'unreadable').length;
+      counts.filtered_old += summary.filteredOld;
+      counts.no_ean += summary.noEan;
+      // The seed keeps one of each exact duplicate; here, each article EAN once, first one wins.
+      const drop = summary.gencods.filter((gencod) => !seen.add(gencod));
+      counts.duplicate += summary.duplicates + drop.length;
+      counts.rows += summary.gencods.length - drop.length;
+      return drop;
     });
   } catch (error) {
     await writer.discard();
     throw error;
+  } finally {
+    await rm(scratch, { recursive: true, force: true });
   }
   const file = await writer.commit();
   describeNotes(notes, logger, 'parse');
   logger.info({ event: 'parse_file_done', counts, output: outputStorage.locate(file.path), bytes: file.bytes }, `parse: ${counts.products} products → ${counts.rows} rows in ${outputStorage.locate(file.path)} (${counts.filtered_old} articles before ${config.minModifiedDate}, ${counts.no_ean} without EAN, ${counts.duplicate} duplicates)`);
-}
-
-/** Writes a batch's rows, leaving out rows without an EAN and EANs already written. */
-async function writeUnique(result: ParseResult, seen: Set<number | string>, writer: PartWriter, counts: { rows: number; no_ean: number; duplicate: number }): Promise<void> {
-  const keep = result.gencods.map((ean) => {
-    if (ean === null || ean.trim() === '') {
-      counts.no_ean += 1;
-      return false;
-    }
-    const key = eanKey(ean);
-    if (seen.has(key)) {
-      counts.duplicate += 1;
-      return false;
-    }
-    seen.add(key);
-    return true;
-  });
-  const kept = keep.filter(Boolean).length;
-  counts.rows += kept;
-  const columns = kept === keep.length ? result.columns : result.columns.map((values) => values.filter((_, index) => keep[index]));
-  await writer.appendColumns(columns, kept);
-}
-
-/** EANs as numbers in the seen-set: a 13-digit number takes far less memory than its string. */
-function eanKey(ean: string): number | string {
-  return /^\d{1,15}$/.test(ean) ? Number(ean) : ean;
 }
 
 function splitLocation(location: string): { folder: string; name: string } {

@@ -1,4 +1,4 @@
-import { asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects, parquetSchema } from 'hyparquet';
+import { asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects, parquetSchema, type AsyncBuffer, type FileMetaData } from 'hyparquet';
 import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import type { Row } from './parquet-writer.js';
 
@@ -41,6 +41,49 @@ export async function* readParquetRows(localPath: string, options: { columns?: s
     for (const row of rows) yield normaliseRow(row);
     rowStart = rowEnd;
   }
+}
+
+export interface RowRange {
+  localPath: string;
+  rowStart: number;
+  rowEnd: number;
+}
+
+/**
+ * Cuts a local Parquet file into row ranges of at most `maxRows`, along row groups: each range
+ * can then be read on its own (e.g. by a worker thread) with readParquetRange. A range inside a
+ * large row group still makes the reader load that group's column chunks, but only the pages
+ * of its rows are decoded.
+ */
+export async function parquetRowRanges(localPath: string, maxRows: number): Promise<RowRange[]> {
+  const metadata = await parquetMetadataAsync(await asyncBufferFromFile(localPath));
+  const ranges: RowRange[] = [];
+  let groupStart = 0;
+  for (const group of metadata.row_groups) {
+    const groupEnd = groupStart + Number(group.num_rows);
+    const pieces = Math.ceil((groupEnd - groupStart) / maxRows);
+    for (let piece = 0; piece < pieces; piece++) {
+      const rowStart = groupStart + Math.floor(((groupEnd - groupStart) * piece) / pieces);
+      const rowEnd = groupStart + Math.floor(((groupEnd - groupStart) * (piece + 1)) / pieces);
+      ranges.push({ localPath, rowStart, rowEnd });
+    }
+    groupStart = groupEnd;
+  }
+  return ranges;
+}
+
+/** The last file opened by readParquetRange: ranges of one file usually come in a row. */
+let openFile: { localPath: string; file: AsyncBuffer; metadata: FileMetaData } | undefined;
+
+/** The rows of one range of a local Parquet file (see parquetRowRanges). */
+export async function readParquetRange(range: RowRange, columns?: string[]): Promise<Row[]> {
+  if (openFile?.localPath !== range.localPath) {
+    const file = await asyncBufferFromFile(range.localPath);
+    openFile = { localPath: range.localPath, file, metadata: await parquetMetadataAsync(file) };
+  }
+  const { file, metadata } = openFile;
+  const rows = (await parquetReadObjects({ file, metadata, rowStart: range.rowStart, rowEnd: range.rowEnd, columns, compressors: DECOMPRESSORS })) as Row[];
+  return rows.map(normaliseRow);
 }
 
 function normaliseRow(row: Row): Row {

@@ -1,5 +1,5 @@
-import { ParquetWriter, fileWriter } from 'hyparquet-writer';
-import type { DecodedArray } from 'hyparquet';
+import { ByteWriter, ParquetWriter, fileWriter } from 'hyparquet-writer';
+import type { DecodedArray, RowGroup, SchemaElement } from 'hyparquet';
 import { stat } from 'node:fs/promises';
 import { gzipSync } from 'node:zlib';
 import { type ColumnSpec, toParquetSchema } from './parquet-schema.js';
@@ -19,6 +19,76 @@ export interface ParquetWriterOptions {
 }
 
 /**
+ * One row group already encoded and compressed (e.g. by a worker thread): its bytes, and its
+ * metadata with offsets counted from the start of `bytes`. A writer places it with
+ * appendRowGroup, shifting the offsets to where the bytes land in its file.
+ */
+export interface EncodedRowGroup {
+  bytes: Uint8Array;
+  metadata: RowGroup;
+}
+
+const MAGIC = 0x31524150; // "PAR1"
+
+/** Library options shared by whole files and stand-alone row groups, so both encode alike. */
+function libraryWriterOptions(columns: readonly ColumnSpec[]) {
+  return {
+    schema: toParquetSchema(columns) as SchemaElement[],
+    createdBy: 'titelive-etl',
+    // GZIP through Node's native zlib at level 1: measured faster than the library's
+    // JavaScript Snappy and about a third smaller (see docs/run-layout.md); every reader has it.
+    codec: 'GZIP' as const,
+    compressors: { GZIP: (input: Uint8Array) => new Uint8Array(gzipSync(input, { level: 1 })) },
+  };
+}
+
+function columnSources(columns: readonly ColumnSpec[], columnValues: unknown[][], statisticsColumns: ReadonlySet<string>) {
+  return columns.map((column, index) => ({
+    name: column.name,
+    data: columnValues[index] as DecodedArray,
+    statistics: statisticsColumns.has(column.name),
+    // No page index: pages are up to 1 MB and row groups small, so it would buy readers little,
+    // and row groups encoded apart then need no index stitching.
+    offsetIndex: false,
+  }));
+}
+
+function defaultStatisticsColumns(columns: readonly ColumnSpec[]): Set<string> {
+  return new Set(columns.filter((column) => column.required).map((column) => column.name));
+}
+
+/**
+ * Encodes one row group from encoded column values (in `columns` order, see encodeParquetValue)
+ * into a stand-alone buffer: the CPU-heavy part of writing, which a worker thread can do.
+ */
+export function encodeRowGroup(columns: readonly ColumnSpec[], columnValues: unknown[][], rowCount: number, statisticsColumns?: readonly string[]): EncodedRowGroup {
+  const buffer = new ByteWriter(1 << 20);
+  const writer = new ParquetWriter({ writer: buffer, ...libraryWriterOptions(columns) });
+  const headerLength = buffer.offset;
+  void writer.write({ columnData: columnSources(columns, columnValues, statisticsColumns ? new Set(statisticsColumns) : defaultStatisticsColumns(columns)), rowGroupSize: rowCount });
+  const metadata = writer.row_groups[0];
+  if (!metadata) throw new Error('encodeRowGroup: no row group was written');
+  shiftOffsets(metadata, -headerLength);
+  // A copy that owns its buffer, so it can be transferred between threads without copying again.
+  return { bytes: buffer.getBytes().slice(headerLength), metadata };
+}
+
+/** Moves every file offset of a row group's metadata by `delta` bytes. */
+function shiftOffsets(group: RowGroup, delta: number): void {
+  const by = BigInt(delta);
+  group.file_offset = group.file_offset === undefined ? undefined : group.file_offset + by;
+  for (const chunk of group.columns) {
+    chunk.file_offset += by;
+    const meta = chunk.meta_data;
+    if (!meta) continue;
+    meta.data_page_offset += by;
+    if (meta.dictionary_page_offset !== undefined) meta.dictionary_page_offset += by;
+    if (meta.index_page_offset !== undefined) meta.index_page_offset += by;
+    if (meta.bloom_filter_offset !== undefined) meta.bloom_filter_offset += by;
+  }
+}
+
+/**
  * Writes rows to a local Parquet file one row group at a time, so memory depends on the row
  * group size, not on the file. The library behind it (hyparquet-writer) stays in this folder.
  */
@@ -26,9 +96,6 @@ export class ParquetFileWriter {
   private readonly writer: ParquetWriter;
   private readonly sink: ReturnType<typeof fileWriter>;
   private buffer: Row[] = [];
-  /** Pre-encoded column batches (appendColumns), concatenated into one row group when full. */
-  private columnBatches: unknown[][][] = [];
-  private columnBatchRows = 0;
   private rowCount = 0;
   private closed = false;
   private readonly statisticsColumns: Set<string>;
@@ -39,47 +106,43 @@ export class ParquetFileWriter {
     private readonly options: ParquetWriterOptions = {},
   ) {
     this.sink = fileWriter(localPath);
-    this.statisticsColumns = new Set(options.statisticsColumns ?? columns.filter((column) => column.required).map((column) => column.name));
+    this.statisticsColumns = options.statisticsColumns ? new Set(options.statisticsColumns) : defaultStatisticsColumns(columns);
     this.writer = new ParquetWriter({
       writer: this.sink,
-      schema: toParquetSchema(columns),
-      createdBy: 'titelive-etl',
-      // GZIP through Node's native zlib at level 1: measured faster than the library's
-      // JavaScript Snappy and about a third smaller (see docs/run-layout.md); every reader has it.
-      codec: 'GZIP',
-      compressors: { GZIP: (input: Uint8Array) => new Uint8Array(gzipSync(input, { level: 1 })) },
+      ...libraryWriterOptions(columns),
       kvMetadata: Object.entries(options.metadata ?? {}).map(([key, value]) => ({ key, value })),
     });
+    if (this.sink.offset !== 4) throw new Error(`${localPath}: unexpected Parquet header (${this.sink.offset} bytes, expected the 4-byte ${MAGIC.toString(16)})`);
   }
 
   get rows(): number {
-    return this.rowCount + this.buffer.length + this.columnBatchRows;
-  }
-
-  /**
-   * Appends rows given as columns (in `columns` order) whose values are already encoded with
-   * encodeParquetValue, e.g. by a worker thread: the cheapest way in for many rows.
-   */
-  async appendColumns(columnValues: unknown[][], rowCount: number): Promise<void> {
-    if (this.closed) throw new Error(`${this.localPath}: append after close`);
-    if (rowCount === 0) return;
-    await this.flushRowGroup();
-    this.columnBatches.push(columnValues);
-    this.columnBatchRows += rowCount;
-    if (this.columnBatchRows >= (this.options.rowGroupSize ?? 5_000)) await this.flushColumnBatches();
+    return this.rowCount + this.buffer.length;
   }
 
   async append(row: Row): Promise<void> {
-    if (this.closed) throw new Error(`${this.localPath}: append after close`);
+    this.assertOpen();
     this.buffer.push(row);
     if (this.buffer.length >= (this.options.rowGroupSize ?? 5_000)) await this.flushRowGroup();
+  }
+
+  /** Places a row group encoded elsewhere (encodeRowGroup, same columns) after the rows so far. */
+  async appendRowGroup(group: EncodedRowGroup): Promise<void> {
+    this.assertOpen();
+    const rowCount = Number(group.metadata.num_rows);
+    if (rowCount === 0) return;
+    if (group.metadata.columns.length !== this.columns.length) throw new Error(`${this.localPath}: a row group of ${group.metadata.columns.length} columns cannot go in a file of ${this.columns.length}`);
+    await this.flushRowGroup();
+    shiftOffsets(group.metadata, this.sink.offset);
+    this.sink.appendBytes(group.bytes);
+    this.writer.row_groups.push(group.metadata);
+    this.writer.num_rows += group.metadata.num_rows;
+    this.rowCount += rowCount;
   }
 
   /** Finishes the file; returns its row count and size in bytes. */
   async close(): Promise<{ rows: number; bytes: number }> {
     if (!this.closed) {
       await this.flushRowGroup();
-      await this.flushColumnBatches();
       this.closed = true;
       await this.writer.finish();
     }
@@ -87,31 +150,17 @@ export class ParquetFileWriter {
     return { rows: this.rowCount, bytes: size };
   }
 
-  private async flushColumnBatches(): Promise<void> {
-    if (this.columnBatchRows === 0) return;
-    const batches = this.columnBatches;
-    const rowCount = this.columnBatchRows;
-    this.columnBatches = [];
-    this.columnBatchRows = 0;
-    await this.writeRowGroup(this.columns.map((_, index) => ([] as unknown[]).concat(...batches.map((batch) => batch[index] ?? []))), rowCount);
+  private assertOpen(): void {
+    if (this.closed) throw new Error(`${this.localPath}: append after close`);
   }
 
   private async flushRowGroup(): Promise<void> {
     if (this.buffer.length === 0) return;
     const rows = this.buffer;
     this.buffer = [];
-    await this.writeRowGroup(this.columns.map((column) => rows.map((row) => encodeParquetValue(row[column.name], column))), rows.length);
-  }
-
-  /** Encodes one row group from encoded column values (in `columns` order) and writes it. */
-  private async writeRowGroup(columnValues: unknown[][], rowCount: number): Promise<void> {
-    const columnData = this.columns.map((column, index) => ({
-      name: column.name,
-      data: columnValues[index] as DecodedArray,
-      statistics: this.statisticsColumns.has(column.name),
-    }));
-    await this.writer.write({ columnData, rowGroupSize: rowCount });
-    this.rowCount += rowCount;
+    const columnValues = this.columns.map((column) => rows.map((row) => encodeParquetValue(row[column.name], column)));
+    await this.writer.write({ columnData: columnSources(this.columns, columnValues, this.statisticsColumns), rowGroupSize: rows.length });
+    this.rowCount += rows.length;
   }
 }
 

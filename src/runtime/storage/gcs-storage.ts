@@ -1,4 +1,4 @@
-import { Storage as GcsClient, type Bucket } from '@google-cloud/storage';
+import type { Bucket, StorageOptions, Storage as GcsClient } from '@google-cloud/storage';
 import { NotFoundError, joinPath, type Storage } from './storage.js';
 
 /**
@@ -9,14 +9,18 @@ import { NotFoundError, joinPath, type Storage } from './storage.js';
 export class GcsStorage implements Storage {
   readonly bucketName: string;
   readonly prefix: string;
-  private readonly bucket: Bucket;
+  private bucketHandle?: Promise<Bucket>;
 
-  constructor(readonly url: string, client: GcsClient = defaultClient()) {
+  constructor(readonly url: string, private readonly client?: GcsClient) {
     const match = /^gs:\/\/([^/]+)\/?(.*)$/.exec(url);
     if (!match?.[1]) throw new Error(`'${url}' is not a gs://bucket/prefix URL`);
     this.bucketName = match[1];
     this.prefix = (match[2] ?? '').replace(/\/+$/, '');
-    this.bucket = client.bucket(this.bucketName);
+  }
+
+  private bucket(): Promise<Bucket> {
+    this.bucketHandle ??= (this.client ? Promise.resolve(this.client) : createGcsClient()).then((client) => client.bucket(this.bucketName));
+    return this.bucketHandle;
   }
 
   private objectName(relative: string): string {
@@ -32,13 +36,13 @@ export class GcsStorage implements Storage {
   }
 
   async exists(relative: string): Promise<boolean> {
-    const [exists] = await this.bucket.file(this.objectName(relative)).exists();
+    const [exists] = await (await this.bucket()).file(this.objectName(relative)).exists();
     return exists;
   }
 
   async readText(relative: string): Promise<string> {
     try {
-      const [contents] = await this.bucket.file(this.objectName(relative)).download();
+      const [contents] = await (await this.bucket()).file(this.objectName(relative)).download();
       return contents.toString('utf8');
     } catch (error) {
       if (isNotFound(error)) throw new NotFoundError(`${this.locate(relative)} does not exist`);
@@ -47,11 +51,11 @@ export class GcsStorage implements Storage {
   }
 
   async writeText(relative: string, text: string, contentType = 'application/json'): Promise<void> {
-    await this.bucket.file(this.objectName(relative)).save(text, { resumable: false, contentType, validation: 'crc32c' });
+    await (await this.bucket()).file(this.objectName(relative)).save(text, { resumable: false, contentType, validation: 'crc32c' });
   }
 
   async putFile(localPath: string, relative: string, contentType = 'application/octet-stream'): Promise<void> {
-    await this.bucket.upload(localPath, {
+    await (await this.bucket()).upload(localPath, {
       destination: this.objectName(relative),
       resumable: false,
       contentType,
@@ -61,7 +65,7 @@ export class GcsStorage implements Storage {
 
   async getFile(relative: string, localPath: string): Promise<void> {
     try {
-      await this.bucket.file(this.objectName(relative)).download({ destination: localPath });
+      await (await this.bucket()).file(this.objectName(relative)).download({ destination: localPath });
     } catch (error) {
       if (isNotFound(error)) throw new NotFoundError(`${this.locate(relative)} does not exist`);
       throw error;
@@ -70,25 +74,27 @@ export class GcsStorage implements Storage {
 
   async list(prefix: string): Promise<string[]> {
     const folder = joinPath(this.prefix, prefix).replace(/\/+$/, '') + '/';
-    const [files] = await this.bucket.getFiles({ prefix: folder, autoPaginate: true });
+    const [files] = await (await this.bucket()).getFiles({ prefix: folder, autoPaginate: true });
     const base = this.prefix ? this.prefix.length + 1 : 0;
     return files.map((file) => file.name.slice(base)).sort();
   }
 }
 
 /**
- * The client, pointed at STORAGE_EMULATOR_HOST (`host:port` or `http://host:port`) when set.
- * The library would take that variable as its JSON API base verbatim (without /storage/v1),
- * which fake-gcs-server does not serve, so it is hidden while the client is built and given as
- * `apiEndpoint` instead, which the library completes correctly.
+ * A GCS client, pointed at STORAGE_EMULATOR_HOST (`host:port` or `http://host:port`) when set.
+ * The library is loaded on first use: it takes a good part of a second, which commands on local
+ * folders should not pay. The library would take the emulator variable as its JSON API base
+ * verbatim (without /storage/v1), which fake-gcs-server does not serve, so it is hidden while
+ * the client is built and given as `apiEndpoint` instead, which the library completes correctly.
  */
-function defaultClient(): GcsClient {
+export async function createGcsClient(options: StorageOptions = {}): Promise<GcsClient> {
+  const { Storage } = await import('@google-cloud/storage');
   const emulator = process.env.STORAGE_EMULATOR_HOST;
-  if (!emulator) return new GcsClient();
+  if (!emulator) return new Storage(options);
   const apiEndpoint = (emulator.startsWith('http') ? emulator : `http://${emulator}`).replace(/\/storage\/v1\/?$/, '').replace(/\/+$/, '');
   delete process.env.STORAGE_EMULATOR_HOST;
   try {
-    return new GcsClient({ apiEndpoint, projectId: process.env.GCP_PROJECT_ID ?? 'test-project' });
+    return new Storage({ projectId: process.env.GCP_PROJECT_ID ?? 'test-project', ...options, apiEndpoint });
   } finally {
     process.env.STORAGE_EMULATOR_HOST = emulator;
   }
