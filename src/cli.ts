@@ -1,9 +1,10 @@
 #!/usr/bin/env node
 import os from 'node:os';
+import path from 'node:path';
 import yargs, { type Argv as YargsArgv } from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import {
-  resolveCategory, resolveFetchConfig, resolveLimit, resolveLogConfig, resolveParseConfig, resolvePlanConfig, resolveWindow, type LogConfig,
+  resolveCategory, resolveFetchConfig, resolveImagesConfig, resolveLimit, resolveLogConfig, resolveParseConfig, resolvePlanConfig, resolveWindow, type LogConfig,
 } from './config.js';
 import { LOG_OPTIONS, RUN_OPTIONS, SHARD_OPTIONS, TITELIVE_OPTIONS, sourceOf, yargsOptions } from './options.js';
 import { today } from './runtime/calendar.js';
@@ -14,6 +15,7 @@ import type { ShardManifest } from './runtime/manifest.js';
 import { parseHttpUrl, parseInteger, parseNumber, readSetting, type Argv, type Env } from './runtime/settings.js';
 import { runSandboxCommand, SANDBOX_OPTIONS } from './sandbox/command.js';
 import { runFetch } from './stages/fetch.js';
+import { runImages } from './stages/images.js';
 import { runParse } from './stages/parse.js';
 import { runPlan } from './stages/plan.js';
 import { runLocal, type RunLocalConfig } from './stages/run-local.js';
@@ -90,8 +92,14 @@ async function resolveRunLocalConfig(argv: Argv, environment: Env): Promise<RunL
     ratePerSecond,
     sandboxProducts,
     apiUrl,
+    imagesUrl: readSetting(argv, environment, sourceOf('images-url')).raw ?? joinLocation(dataUrl, 'images/titelive'),
     cli: { execPath: process.execPath, args: [...process.execArgv, process.argv[1] ?? ''] },
   };
+}
+
+/** `base/relative` for a gs:// URL or a local folder. */
+function joinLocation(base: string, relative: string): string {
+  return base.startsWith('gs://') ? `${base.replace(/\/+$/, '')}/${relative}` : path.join(base, relative);
 }
 
 function stripUndefined(argv: Argv): Argv {
@@ -125,10 +133,18 @@ export function buildCli(args: string[]): YargsArgv {
       (argv) => stageCommand('parse', argv, resolveParseConfig, runParse),
     )
     .command(
+      'images',
+      'Mirror the recto/verso covers of this shard\'s articles into GCS (or a folder), each image once, and write their statuses',
+      (y) => y.options(yargsOptions([...RUN_OPTIONS, ...SHARD_OPTIONS, 'images-url', 'max-sockets', 'max-failure-ratio', 'max-image-bytes', 'http-timeout-ms', 'max-attempts', 'input-parquet-path', 'gcs-thumb-base-path', 'output-parquet-path', ...LOG_OPTIONS]))
+        .example('$0 images --category paper --run-id 2024-01-08 --data-url gs://bucket/runs --images-url gs://bucket/images/titelive --shard-index 0 --shard-count 4', '')
+        .example('$0 images --input-parquet-path products.parquet --gcs-thumb-base-path gs://bucket/images/titelive --output-parquet-path images.parquet', 'like the seed script'),
+      (argv) => stageCommand('images', argv, resolveImagesConfig, runImages),
+    )
+    .command(
       'run-local',
       'Run every stage on this machine, shards as parallel workers, against the embedded sandbox unless an API URL is set',
       (y) => y.options({
-        ...yargsOptions(['category', 'run-id', 'data-url', 'min-modified-date', 'max-modified-date', 'window-days', 'limit', 'api-url', 'login-url', 'rate-limit', ...LOG_OPTIONS]),
+        ...yargsOptions(['category', 'run-id', 'data-url', 'min-modified-date', 'max-modified-date', 'window-days', 'limit', 'api-url', 'login-url', 'rate-limit', 'images-url', ...LOG_OPTIONS]),
         shards: { type: 'number', group: 'Run:', describe: 'Workers (shards) per sharded stage (default: CPUs, at least 2)' },
         products: { type: 'number', group: 'Sandbox:', describe: 'Products per category in the embedded sandbox (default 5000)' },
       }).example('$0 run-local --category paper --window-days 7 --data-url ./data', 'defaults: paper, 7 days ending today, ./data, sandbox at 20 requests/s'),
@@ -153,7 +169,7 @@ export function buildCli(args: string[]): YargsArgv {
         }
       },
     )
-    .demandCommand(1, 'Name a command: plan, fetch, parse, run-local or sandbox.')
+    .demandCommand(1, 'Name a command: plan, fetch, parse, images, run-local or sandbox.')
     .strict()
     .env(false)
     .wrap(Math.min(120, process.stdout.columns ?? 100))

@@ -1,4 +1,6 @@
 import { availableParallelism } from 'node:os';
+import { checkObjectStoreUrl } from './runtime/storage/object-store.js';
+import type { ImagesConfig } from './stages/images.js';
 import { addDays, daysBetween, isIsoDay, parseIsoDay, today } from './runtime/calendar.js';
 import { ConfigError } from './runtime/errors.js';
 import type { LogFormat } from './runtime/logger.js';
@@ -187,4 +189,26 @@ export async function resolveParseConfig(argv: Argv, env: Env): Promise<ParseCon
   }
   const run = resolveRunConfig(argv, env);
   return { mode: 'run', workers, ...run, shard: resolveShard(argv, env) };
+}
+
+/** Images in run mode, or on explicit files like the seed script when --input-parquet-path is given. */
+export async function resolveImagesConfig(argv: Argv, env: Env): Promise<ImagesConfig> {
+  const http = {
+    maxSockets: parseInteger(setting(argv, env, 'max-sockets'), { min: 1, max: 1_024 }) ?? 32,
+    timeoutMs: parseInteger(setting(argv, env, 'http-timeout-ms'), { min: 100, max: 600_000 }) ?? 30_000,
+    maxAttempts: parseInteger(setting(argv, env, 'max-attempts'), { min: 1, max: 50 }) ?? 5,
+    maxImageBytes: parseInteger(setting(argv, env, 'max-image-bytes'), { min: 1_024, max: 100_000_000 }) ?? 4 * 1024 * 1024,
+  };
+  const maxFailureRatio = parseNumber(setting(argv, env, 'max-failure-ratio'), { min: 0, max: 1 }) ?? 0.01;
+  const input = setting(argv, env, 'input-parquet-path');
+  if (input.raw !== undefined) {
+    const outputParquetPath = requireValue(setting(argv, env, 'output-parquet-path'), 'where to write the image statuses');
+    const base = setting(argv, env, 'gcs-thumb-base-path');
+    const imagesUrl = checkObjectStoreUrl(requireValue(base.raw !== undefined ? base : setting(argv, env, 'images-url'), 'the mirror, gs://bucket/images/titelive or a local folder'), base.raw !== undefined ? base.from : '--images-url');
+    return { mode: 'file', inputParquetPath: input.raw, outputParquetPath, imagesUrl, http, maxFailureRatio };
+  }
+  const run = resolveRunConfig(argv, env);
+  const imagesSetting = setting(argv, env, 'images-url');
+  const imagesUrl = checkObjectStoreUrl(requireValue(imagesSetting, 'the mirror, gs://bucket/images/titelive or a local folder'), imagesSetting.from);
+  return { mode: 'run', ...run, shard: resolveShard(argv, env), imagesUrl, http, maxFailureRatio };
 }

@@ -14,6 +14,7 @@ const TITELIVE = 'Titelive API:';
 const HTTP = 'HTTP:';
 const SHARD = 'Sharding:';
 const LOG = 'Logging:';
+const IMAGES = 'Images:';
 
 export const OPTIONS = {
   category: { env: 'CATEGORY', group: RUN, type: 'string', describe: 'Catalog to process: paper|music (or the seed names LIVRE|MUSIQUE_ENREGISTREE)' },
@@ -28,6 +29,12 @@ export const OPTIONS = {
   'input-file-path': { env: 'INPUT_FILE_PATH', group: RUN, type: 'string', describe: 'Parse: a raw file in the seed extract format (index id, column data) instead of a run' },
   'output-file-path': { env: 'OUTPUT_FILE_PATH', group: RUN, type: 'string', describe: 'Parse: where to write the flat file, with --input-file-path' },
   'parse-workers': { env: 'PARSE_WORKERS', group: RUN, type: 'number', describe: 'Parse: worker threads that read, parse, flatten and encode raw products (default: CPUs; 0 = none, all on the main thread)' },
+  'images-url': { env: 'IMAGES_URL', group: IMAGES, type: 'string', describe: 'Images: the mirror, gs://bucket/prefix or a local folder; each object is named UUIDv5(NAMESPACE_URL, image URL)' },
+  'max-failure-ratio': { env: 'MAX_FAILURE_RATIO', group: IMAGES, type: 'number', describe: 'Images: above this share of failed images the shard exits 1 so that Kubernetes retries it (default 0.01)' },
+  'max-image-bytes': { env: 'MAX_IMAGE_BYTES', group: IMAGES, type: 'number', describe: 'Images: a larger download fails; memory stays under max-sockets × this (default 4194304)' },
+  'input-parquet-path': { env: 'INPUT_PARQUET_PATH', group: IMAGES, type: 'string', describe: 'Images: a parsed products file to mirror the covers of, instead of a run (like the seed script)' },
+  'gcs-thumb-base-path': { env: 'GCS_THUMB_BASE_PATH', group: IMAGES, type: 'string', describe: 'Images: the seed script\'s name for --images-url, with --input-parquet-path' },
+  'output-parquet-path': { env: 'OUTPUT_PARQUET_PATH', group: IMAGES, type: 'string', describe: 'Images: where to write the status file, with --input-parquet-path' },
   'shard-index': { env: 'JOB_COMPLETION_INDEX', group: SHARD, type: 'number', describe: 'This shard (0-based); Kubernetes Indexed Jobs set JOB_COMPLETION_INDEX' },
   'shard-count': { env: 'SHARD_COUNT', group: SHARD, type: 'number', describe: 'Number of shards of this stage (default 1)' },
   'api-url': { env: 'TITELIVE_API_URL', group: TITELIVE, type: 'string', describe: 'Titelive API base URL (default https://catsearch.epagine.fr/v1)' },
@@ -39,9 +46,9 @@ export const OPTIONS = {
   'rate-limit': { env: 'TITELIVE_RATE_LIMIT', group: TITELIVE, type: 'number', describe: 'Titelive requests per second for the whole deployment (default 1)' },
   parallelism: { env: 'PARALLELISM', group: TITELIVE, type: 'number', describe: 'Pods running at once that share the rate budget; each gets rate-limit ÷ parallelism (default 1)' },
   concurrency: { env: 'TITELIVE_CONCURRENCY', group: TITELIVE, type: 'number', describe: 'Titelive requests in flight per pod (default 4)' },
-  'max-sockets': { env: 'HTTP_MAX_SOCKETS', group: HTTP, type: 'number', describe: 'Keep-alive sockets per upstream host per pod (default 8)' },
-  'http-timeout-ms': { env: 'HTTP_TIMEOUT_MS', group: HTTP, type: 'number', describe: 'Timeout of one HTTP request in ms (default 60000)' },
-  'max-attempts': { env: 'HTTP_MAX_ATTEMPTS', group: HTTP, type: 'number', describe: 'Attempts per request, retries on 429/5xx/network included (default 6)' },
+  'max-sockets': { env: 'HTTP_MAX_SOCKETS', group: HTTP, type: 'number', describe: 'Keep-alive sockets per upstream host per pod; for images also the downloads in flight (default 8; images: 32)' },
+  'http-timeout-ms': { env: 'HTTP_TIMEOUT_MS', group: HTTP, type: 'number', describe: 'Timeout of one HTTP request in ms (default 60000; images: 30000)' },
+  'max-attempts': { env: 'HTTP_MAX_ATTEMPTS', group: HTTP, type: 'number', describe: 'Attempts per request, retries on 429/5xx/network included (default 6; images: 5)' },
   'log-level': { env: 'LOG_LEVEL', group: LOG, type: 'string', describe: 'trace|debug|info|warn|error (default info)' },
   'log-format': { env: 'LOG_FORMAT', group: LOG, type: 'string', describe: 'json|pretty|auto: auto is pretty on a terminal, JSON otherwise (default auto)' },
 } satisfies Record<string, OptionSpec>;

@@ -1,4 +1,4 @@
-import { Counter, Registry } from 'prom-client';
+import { Counter, Gauge, Registry } from 'prom-client';
 
 /**
  * The product's metrics registry. Label values are bounded (stage, outcome, host, status class):
@@ -36,6 +36,27 @@ export const rateLimitWaitSeconds = new Counter({
 export const tokenRefreshesTotal = new Counter({
   name: 'titelive_etl_token_refreshes_total',
   help: 'Bearer token logins after the first, caused by 401 answers.',
+  registers: [registry],
+});
+
+export const transferredBytesTotal = new Counter({
+  name: 'titelive_etl_transferred_bytes_total',
+  help: 'Payload bytes moved, by stage and direction (downloaded, uploaded).',
+  labelNames: ['stage', 'direction'] as const,
+  registers: [registry],
+});
+
+export const httpSocketsInUse = new Gauge({
+  name: 'titelive_etl_http_sockets_in_use',
+  help: 'Keep-alive sockets open to an upstream host right now (capped by --max-sockets).',
+  labelNames: ['host'] as const,
+  registers: [registry],
+});
+
+export const httpSocketsOpened = new Gauge({
+  name: 'titelive_etl_http_sockets_opened',
+  help: 'Sockets opened to an upstream host since the job started: with keep-alive, at most the cap.',
+  labelNames: ['host'] as const,
   registers: [registry],
 });
 

@@ -146,7 +146,8 @@ export class SandboxCatalog {
       editeur: pick(PUBLISHERS, seed, salt, index, 9),
       collection: roll % 6 === 0 ? 'None' : pick(['Folio', 'Points', 'Babel', 'J’ai lu'], roll, 1),
       poids: roll % 13 === 0 ? 'nan' : 100 + (roll % 900),
-      imagesUrl: { recto: hasFront ? `${images}-recto.jpg` : '', verso: hasBack ? `${images}-verso.jpg` : '' },
+      // Some articles give a back-cover URL while their flag says there is none, as Titelive does.
+      imagesUrl: { recto: hasFront ? `${images}-recto.jpg` : '', verso: hasBack || roll % 7 === 3 ? `${images}-verso.jpg` : '' },
       gtl: { first: { '1': { code: `0${1 + (roll % 9)}0000`, libelle: pick(['Littérature', 'Jeunesse', 'Musique classique', 'Bande dessinée'], roll, 2) } } },
       ...(category === 'music' ? { nb_support: 1 + (roll % 3), label: pick(PUBLISHERS, roll, 3) } : { nbpages: 80 + (roll % 700) }),
     };

@@ -21,7 +21,18 @@ export interface SandboxFaults {
   ean404: 'none-found' | 'any-missing';
   /** The most results a search will page through. */
   resultCap: number;
+  /** Misbehaving images, by `{ean}-{side}` (e.g. "9780000000015-recto"). */
+  imageFaults: Record<string, ImageFault>;
+  /** How long a `slow` image takes to start answering. */
+  imageSlowMs: number;
 }
+
+/**
+ * What a misbehaving image does: 404; an HTML page with status 200; a body cut short (the
+ * connection closes before Content-Length bytes); a slow answer; a 429 or 503 with Retry-After on
+ * the first request only; a body larger than any sane cover (8 MB).
+ */
+export type ImageFault = 'not-found' | 'html' | 'truncated' | 'slow' | 'throttle-once' | 'unavailable-once' | 'huge';
 
 export const DEFAULT_FAULTS: SandboxFaults = {
   latencyMs: 0,
@@ -35,4 +46,6 @@ export const DEFAULT_FAULTS: SandboxFaults = {
   objectResults: 0,
   ean404: 'none-found',
   resultCap: 20_000,
+  imageFaults: {},
+  imageSlowMs: 2_000,
 };

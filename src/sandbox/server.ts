@@ -50,6 +50,8 @@ export class Sandbox {
   private readonly log = new RequestLog();
   private stats: SandboxStats = emptyStats();
   private requestNumber = 0;
+  /** Requests per image so far, for faults that happen on the first request only. */
+  private readonly imageAttempts = new Map<string, number>();
   private baseUrl = '';
 
   constructor(private readonly options: SandboxOptions = {}) {
@@ -228,13 +230,46 @@ export class Sandbox {
     return products;
   }
 
-  private image(path: string, response: http.ServerResponse): void {
+  private async image(path: string, response: http.ServerResponse): Promise<void> {
     const match = /^\/images\/([a-z]+)\/(\d{13})-(recto|verso)\.jpg$/.exec(path);
     const category = match ? parseCategory(match[1] ?? '') : undefined;
     const located = category && match ? this.catalog.locate(category as Category, match[2] ?? '') : undefined;
-    if (!match || !located) return send(response, 404, { error: 'no such image' });
     this.stats.images += 1;
-    const bytes = sandboxJpeg(`${match[2]}-${match[3]}`);
+    if (!match || !located) return send(response, 404, { error: 'no such image' });
+    const key = `${match[2]}-${match[3]}`;
+    const attempt = (this.imageAttempts.get(key) ?? 0) + 1;
+    this.imageAttempts.set(key, attempt);
+    const bytes = sandboxJpeg(key);
+    switch (this.faults.imageFaults[key]) {
+      case 'not-found':
+        return send(response, 404, { error: 'no such image' });
+      case 'html':
+        response.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+        return void response.end('<!doctype html><title>Image indisponible</title>');
+      case 'truncated':
+        response.writeHead(200, { 'content-type': 'image/jpeg', 'content-length': bytes.length * 4 });
+        response.write(bytes);
+        return void setTimeout(() => response.destroy(), 20);
+      case 'slow':
+        await delay(this.faults.imageSlowMs);
+        break;
+      case 'throttle-once':
+      case 'unavailable-once':
+        if (attempt === 1) {
+          const status = this.faults.imageFaults[key] === 'throttle-once' ? 429 : 503;
+          response.setHeader('retry-after', String(this.faults.retryAfterSeconds));
+          return send(response, status, { error: 'try again later' });
+        }
+        break;
+      case 'huge': {
+        const huge = Buffer.alloc(8 * 1024 * 1024);
+        bytes.copy(huge);
+        response.writeHead(200, { 'content-type': 'image/jpeg', 'content-length': huge.length });
+        return void response.end(huge);
+      }
+      default:
+        break;
+    }
     response.writeHead(200, { 'content-type': 'image/jpeg', 'content-length': bytes.length });
     response.end(bytes);
   }

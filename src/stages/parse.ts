@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { Progress } from '../runtime/progress.js';
 import { partPath, type RunRef } from '../runtime/run-layout.js';
 import type { Shard } from '../runtime/sharding.js';
-import { openStorage } from '../runtime/storage/open-storage.js';
+import { openStorage, splitLocation } from '../runtime/storage/open-storage.js';
 import type { Category } from '../titelive/categories.js';
 import { newNotes, type FlattenNotes } from '../titelive/flatten-product.js';
 import { PRODUCTS_COLUMNS } from '../titelive/product-columns.js';
@@ -222,15 +222,6 @@ async function parseFile(config: ParseFileConfig, { logger, signal }: JobContext
   const file = await writer.commit();
   describeNotes(notes, logger, 'parse');
   logger.info({ event: 'parse_file_done', counts, output: outputStorage.locate(file.path), bytes: file.bytes }, `parse: ${counts.products} products → ${counts.rows} rows in ${outputStorage.locate(file.path)} (${counts.filtered_old} articles before ${config.minModifiedDate}, ${counts.no_ean} without EAN, ${counts.duplicate} duplicates)`);
-}
-
-function splitLocation(location: string): { folder: string; name: string } {
-  if (location.startsWith('gs://')) {
-    const cut = location.lastIndexOf('/');
-    return { folder: location.slice(0, cut), name: location.slice(cut + 1) };
-  }
-  const absolute = path.resolve(location);
-  return { folder: path.dirname(absolute), name: path.basename(absolute) };
 }
 
 /** Coercions and unknown fields, logged once and kept as anomalies in the manifest. */

@@ -9,6 +9,7 @@ import { stageFolder, type RunRef } from '../runtime/run-layout.js';
 import { openStorage } from '../runtime/storage/open-storage.js';
 import { SANDBOX_PASSWORD, SANDBOX_USERNAME, Sandbox } from '../sandbox/server.js';
 import type { Category } from '../titelive/categories.js';
+import { IMAGES_FOLDER } from './images.js';
 import { PRODUCTS_FOLDER } from './parse.js';
 
 export interface RunLocalConfig {
@@ -25,6 +26,8 @@ export interface RunLocalConfig {
   sandboxProducts: number;
   /** API URL etc. given by the user; undefined means "start the sandbox". */
   apiUrl: string | undefined;
+  /** The image mirror (default: <data-url>/images/titelive). */
+  imagesUrl: string;
   /** The CLI to spawn workers with (this process's own entry point). */
   cli: { execPath: string; args: string[] };
 }
@@ -62,6 +65,7 @@ export async function runLocal(config: RunLocalConfig, { logger, signal }: JobCo
     runs.push(await runStage('plan', 1, [...common, ...window, ...limit], env, config, logger, signal));
     runs.push(await runStage('fetch', config.shards, [...common, ...limit], env, config, logger, signal));
     runs.push(await runStage('parse', config.shards, common, env, config, logger, signal, PRODUCTS_FOLDER));
+    runs.push(await runStage('images', config.shards, [...common, '--images-url', config.imagesUrl], env, config, logger, signal, IMAGES_FOLDER));
   } finally {
     await sandbox?.stop();
   }

@@ -1,4 +1,4 @@
-import got, { type Method } from 'got';
+import got, { type CancelableRequest, type Method } from 'got';
 import type { Logger } from 'pino';
 import { httpRequestsTotal, httpRetriesTotal, rateLimitWaitSeconds, statusClass } from '../metrics.js';
 import type { AgentPool } from './agent-pool.js';
@@ -25,6 +25,10 @@ export interface HttpRequest {
   json?: unknown;
   signal?: AbortSignal;
   responseType?: 'text' | 'buffer';
+  /** A raw request body (uploads). */
+  body?: Buffer | string;
+  /** A response body larger than this fails the request at once (no retry), before it is all read. */
+  maxBytes?: number;
   /** How messages name this request instead of its URL (when the URL holds something private). */
   label?: string;
 }
@@ -45,6 +49,11 @@ export class HttpRequestError extends Error {
   ) {
     super(message);
   }
+}
+
+/** A response over the request's maxBytes; not retried. */
+export class ResponseTooLargeError extends Error {
+  override name = 'ResponseTooLargeError';
 }
 
 export interface HttpClientOptions {
@@ -70,8 +79,8 @@ export class HttpClient {
     this.limiter = options.limiter ?? unlimited;
   }
 
-  async request(request: HttpRequest): Promise<HttpResponse<string>>;
   async request(request: HttpRequest & { responseType: 'buffer' }): Promise<HttpResponse<Buffer>>;
+  async request(request: HttpRequest): Promise<HttpResponse<string>>;
   async request(request: HttpRequest): Promise<HttpResponse<string | Buffer>> {
     const method = request.method ?? 'GET';
     const host = new URL(request.url).host;
@@ -111,10 +120,11 @@ export class HttpClient {
 
   private async send(request: HttpRequest, method: Method, attempt: number): Promise<HttpResponse<string | Buffer>> {
     const agents = this.options.pool.agentsFor(request.url);
-    const response = (await got(request.url, {
+    const pending = got(request.url, {
       method,
       headers: { 'user-agent': this.options.userAgent ?? 'titelive-etl', ...request.headers },
       json: request.json,
+      body: request.body,
       agent: { http: agents.http, https: agents.https },
       timeout: { request: this.options.timeoutMs ?? 60_000 },
       retry: { limit: 0 },
@@ -123,7 +133,26 @@ export class HttpClient {
       responseType: request.responseType === 'buffer' ? 'buffer' : 'text',
       encoding: request.responseType === 'buffer' ? undefined : 'utf8',
       signal: request.signal,
-    })) as { statusCode: number; headers: Record<string, string | string[] | undefined>; body: unknown };
+    }) as CancelableRequest;
+    const maxBytes = request.maxBytes;
+    let tooLarge = false;
+    if (maxBytes !== undefined) {
+      const stop = (bytes: number) => {
+        if (bytes > maxBytes && !tooLarge) {
+          tooLarge = true;
+          pending.cancel();
+        }
+      };
+      // `total` is the announced Content-Length: too large an image is refused before it is read.
+      pending.on('downloadProgress', (progress: { transferred: number; total?: number }) => stop(Math.max(progress.transferred, progress.total ?? 0)));
+    }
+    let response: { statusCode: number; headers: Record<string, string | string[] | undefined>; body: unknown };
+    try {
+      response = (await pending) as typeof response;
+    } catch (error) {
+      if (tooLarge) throw new ResponseTooLargeError(`response larger than ${maxBytes} bytes`);
+      throw error;
+    }
     return { statusCode: response.statusCode, headers: response.headers, body: response.body as string | Buffer, attempts: attempt };
   }
 }

@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { ConfigError } from '../errors.js';
 import { GcsStorage } from './gcs-storage.js';
 import { LocalStorage } from './local-storage.js';
@@ -15,4 +16,14 @@ export function openStorage(url: string, from = '--data-url'): Storage {
     throw new ConfigError(`${from}: '${url}' is neither a gs:// URL nor a local path or file:// URL`);
   }
   return new LocalStorage(url);
+}
+
+/** A file location (gs:// URL or local path) as its folder, to open as storage, and its name. */
+export function splitLocation(location: string): { folder: string; name: string } {
+  if (location.startsWith('gs://')) {
+    const cut = location.lastIndexOf('/');
+    return { folder: location.slice(0, cut), name: location.slice(cut + 1) };
+  }
+  const absolute = path.resolve(location);
+  return { folder: path.dirname(absolute), name: path.basename(absolute) };
 }
