@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import type { Logger } from 'pino';
 import { ExitCode, StoppedError, exitCodeOf, messageOf } from './errors.js';
 
@@ -20,6 +21,8 @@ export interface JobOptions {
 export async function runJob(options: JobOptions, work: (context: JobContext) => Promise<void>): Promise<number> {
   const { logger, name } = options;
   const controller = new AbortController();
+  // Every request in flight listens to this signal: hundreds at once are expected, not a leak.
+  setMaxListeners(0, controller.signal);
   let signalsSeen = 0;
   const onSignal = (signalName: NodeJS.Signals) => {
     signalsSeen += 1;

@@ -30,6 +30,8 @@ export interface SandboxStats {
   searches: number;
   eanLookups: number;
   images: number;
+  /** TCP connections accepted (API and images): with keep-alive, far fewer than requests. */
+  connections: number;
   status401: number;
   status404: number;
   status429: number;
@@ -69,6 +71,7 @@ export class Sandbox {
       });
     });
     this.server.keepAliveTimeout = 30_000;
+    this.server.on('connection', () => (this.stats.connections += 1));
   }
 
   async start(): Promise<string> {
@@ -293,7 +296,7 @@ export class Sandbox {
 }
 
 function emptyStats(): SandboxStats {
-  return { apiRequests: 0, logins: 0, searches: 0, eanLookups: 0, images: 0, status401: 0, status404: 0, status429: 0, status5xx: 0, maxRequestsInAnySecond: 0 };
+  return { apiRequests: 0, logins: 0, searches: 0, eanLookups: 0, images: 0, connections: 0, status401: 0, status404: 0, status429: 0, status5xx: 0, maxRequestsInAnySecond: 0 };
 }
 
 function send(response: http.ServerResponse, status: number, body: unknown): void {

@@ -120,7 +120,7 @@ async function imagesFile(config: ImagesFileConfig, context: JobContext): Promis
   const result = await mirrorRows(rows, writer, config, context, 'images');
   const file = await writer.commit();
   const where = outputStorage.locate(file.path);
-  context.logger.info({ event: 'images_file_done', counts: result.counts, output: where }, `images: ${rows.length} rows → ${where} (${describeCounts(result.counts)})`);
+  context.logger.info({ event: 'images_file_done', counts: result.counts, output: where, socketsOpened: result.socketsOpened }, `images: ${rows.length} rows → ${where} (${describeCounts(result.counts)}; ${result.socketsOpened} sockets opened)`);
   failIfTooManyFailures(result, config, 'images', `the statuses are in ${where}; run again to retry them`);
 }
 
@@ -218,11 +218,12 @@ async function mirrorRows(rows: ImageRow[], writer: PartWriter, config: ImagesCo
 /** One image: already in the mirror, or downloaded, checked and stored; a status either way. */
 async function mirrorImage(url: string, store: ObjectStore, http: HttpClient, downloads: Semaphore, maxBytes: number, signal: AbortSignal): Promise<string> {
   const name = uuidv5(url, uuidv5.URL);
+  const label = `image ${describeUrl(url)}`;
   try {
     if (await store.exists(name, signal)) return 'already_present';
     // The slot is held until the upload ends: image data in memory stays under cap × size limit.
     return await downloads.use(async () => {
-      const response = await http.request({ url, responseType: 'buffer', maxBytes, signal, label: `image ${describeUrl(url)}` });
+      const response = await http.request({ url, responseType: 'buffer', maxBytes, signal, label });
       if (response.statusCode !== 200) return `failed: HTTP ${response.statusCode}`;
       const check = checkImage(headerText(response.headers['content-type']), response.body);
       if (!check.ok) return `failed: ${check.reason}`;
@@ -233,7 +234,9 @@ async function mirrorImage(url: string, store: ObjectStore, http: HttpClient, do
     });
   } catch (error) {
     if (signal.aborted) throw signal.reason;
-    return `failed: ${error instanceof Error ? error.message.replace(/^image [^:]+: /, '') : String(error)}`;
+    // The row already names the URL: the status keeps only what went wrong.
+    const message = error instanceof Error ? error.message : String(error);
+    return `failed: ${message.startsWith(`${label}: `) ? message.slice(label.length + 2) : message}`;
   }
 }
 

@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -11,6 +12,7 @@ export async function tempDir(prefix = 'titelive-etl-test-'): Promise<string> {
 }
 
 export function quietContext(signal: AbortSignal = new AbortController().signal): JobContext {
+  setMaxListeners(0, signal);
   return { logger: createLogger({ level: 'silent' }), signal };
 }
 

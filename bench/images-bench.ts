@@ -1,0 +1,110 @@
+/**
+ * Images throughput against the sandbox image host (50 ms added latency) and fake-gcs-server,
+ * for several socket caps: images/s, sockets the image host saw, and peak RSS of the command.
+ *   npm run bench:images [-- --caps 8,32,128 --latency-ms 50 --seconds 8]
+ * Needs fake-gcs-server (npm run tools, or STORAGE_EMULATOR_HOST).
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdtemp } from 'node:fs/promises';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { ParquetFileWriter } from '../src/runtime/parquet/parquet-writer.js';
+import { createGcsClient } from '../src/runtime/storage/gcs-storage.js';
+import { Sandbox } from '../src/sandbox/server.js';
+import { articlesOf, eanOf } from '../src/titelive/response-shapes.js';
+
+function arg(name: string, fallback: string): string {
+  const index = process.argv.indexOf(`--${name}`);
+  return index >= 0 ? (process.argv[index + 1] ?? fallback) : fallback;
+}
+
+const root = path.resolve(import.meta.dirname, '..');
+const caps = arg('caps', '8,32,128').split(',').map(Number);
+const latencyMs = Number(arg('latency-ms', '50'));
+const seconds = Number(arg('seconds', '8'));
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const server = net.createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+async function startFakeGcs(): Promise<{ host: string; stop: () => void }> {
+  if (process.env.STORAGE_EMULATOR_HOST) return { host: process.env.STORAGE_EMULATOR_HOST.replace(/^https?:\/\//, ''), stop: () => undefined };
+  const binary = path.join(root, 'tools', 'bin', 'fake-gcs-server');
+  if (!existsSync(binary)) throw new Error(`${binary} is missing: run npm run tools first`);
+  const port = await freePort();
+  const child = spawn(binary, ['-scheme', 'http', '-host', '127.0.0.1', '-port', String(port), '-backend', 'memory', '-public-host', `127.0.0.1:${port}`, '-log-level', 'error'], { stdio: 'ignore' });
+  const host = `127.0.0.1:${port}`;
+  for (let i = 0; i < 200; i++) {
+    if (await fetch(`http://${host}/storage/v1/b`).then((r) => r.ok, () => false)) return { host, stop: () => child.kill() };
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error('fake-gcs-server did not start');
+}
+
+function peakRssKb(pid: number): number {
+  try {
+    return Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
+  } catch {
+    return 0;
+  }
+}
+
+const gcs = await startFakeGcs();
+process.env.STORAGE_EMULATOR_HOST = `http://${gcs.host}`;
+const bucket = 'bench-images';
+await (await createGcsClient()).createBucket(bucket).catch(() => undefined);
+const largest = Math.max(...caps);
+const sandbox = new Sandbox({ products: Math.ceil((largest * (1000 / latencyMs) * seconds) / 2) + 100, endDay: '2024-01-08', days: 10, faults: { latencyMs } });
+await sandbox.start();
+const folder = await mkdtemp(path.join(os.tmpdir(), 'titelive-images-bench-'));
+
+process.stdout.write(`images: sandbox image host +${latencyMs} ms, fake-gcs-server uploads, ${os.availableParallelism()} CPUs, Node ${process.version}\n`);
+process.stdout.write('  cap   images   images/s   % of cap/latency   image-host sockets   peak RSS\n');
+try {
+  for (const cap of caps) {
+    // Enough rows for about `seconds` at the pool's limit; each row has a recto and a verso.
+    const images = Math.round((cap * 1000 * seconds) / latencyMs);
+    const input = path.join(folder, `products-${cap}.parquet`);
+    const writer = new ParquetFileWriter(input, [
+      { name: 'article_gencod', type: 'STRING', required: true },
+      { name: 'article_imagesUrl', type: 'STRING' },
+      { name: 'article_image', type: 'INT64' },
+      { name: 'article_image_4', type: 'INT64' },
+    ]);
+    let rows = 0;
+    for (let index = 0; rows * 2 < images; index++) {
+      for (const article of articlesOf(sandbox.catalog.product('paper', index))) {
+        const ean = eanOf(article)!;
+        const base = `${sandbox.url}/images/paper/${ean}`;
+        await writer.append({ article_gencod: ean, article_imagesUrl: JSON.stringify({ recto: `${base}-recto.jpg`, verso: `${base}-verso.jpg` }), article_image: 1, article_image_4: 1 });
+        rows += 1;
+      }
+    }
+    await writer.close();
+    sandbox.resetStats();
+    const child = spawn(process.execPath, [path.join(root, 'dist', 'cli.js'), 'images', '--input-parquet-path', input, '--gcs-thumb-base-path', `gs://${bucket}/cap-${cap}-${Date.now()}`, '--output-parquet-path', path.join(folder, `out-${cap}.parquet`), '--max-sockets', String(cap), '--log-format', 'json'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    let peak = 0;
+    const timer = setInterval(() => (peak = Math.max(peak, peakRssKb(child.pid!))), 20);
+    const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+    clearInterval(timer);
+    if (code !== 0) throw new Error(`images exited ${code}: ${stderr.slice(-2000)}`);
+    const done = stderr.split('\n').map((line) => (line.startsWith('{') ? (JSON.parse(line) as Record<string, unknown>) : {})).find((record) => record.event === 'done');
+    const uploaded = ((done?.counts as Record<string, number> | undefined)?.uploaded ?? 0);
+    if (uploaded !== rows * 2) throw new Error(`expected ${rows * 2} uploads, the command reports ${uploaded}`);
+    const rate = Number(done?.perSecond ?? 0);
+    const limit = cap * (1000 / latencyMs);
+    process.stdout.write(`  ${String(cap).padStart(3)}   ${String(uploaded).padStart(6)}   ${rate.toFixed(0).padStart(8)}   ${((rate / limit) * 100).toFixed(0).padStart(15)} %   ${String(sandbox.getStats().connections).padStart(18)}   ${(peak / 1024).toFixed(0).padStart(5)} MB\n`);
+  }
+} finally {
+  await sandbox.stop();
+  gcs.stop();
+}

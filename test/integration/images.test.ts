@@ -1,0 +1,180 @@
+import { expect } from 'chai';
+import { readFile, readdir } from 'node:fs/promises';
+import path from 'node:path';
+import { v5 as uuidv5 } from 'uuid';
+import { AgentPool } from '../../src/runtime/http/agent-pool.js';
+import { HttpClient } from '../../src/runtime/http/http-client.js';
+import { readManifests } from '../../src/runtime/manifest.js';
+import { readStageRows } from '../../src/runtime/part-io.js';
+import { createGcsClient } from '../../src/runtime/storage/gcs-storage.js';
+import { GcsObjectStore } from '../../src/runtime/storage/object-store.js';
+import { LocalStorage } from '../../src/runtime/storage/local-storage.js';
+import { sandboxJpeg } from '../../src/sandbox/jpeg.js';
+import { Sandbox } from '../../src/sandbox/server.js';
+import { runFetch } from '../../src/stages/fetch.js';
+import { runImages, type ImagesRunConfig } from '../../src/stages/images.js';
+import { runParse } from '../../src/stages/parse.js';
+import { runPlan } from '../../src/stages/plan.js';
+import { fetchConfig, planConfig, quietContext, tempDir } from '../helpers/run-stages.js';
+import { startFakeGcs, type FakeGcs } from '../helpers/services.js';
+
+const window = { start: '2024-01-01', end: '2024-01-08' };
+const run = { dataset: 'paper', runId: window.end };
+
+describe('images', function () {
+  this.timeout(120_000);
+  let sandbox: Sandbox;
+  let dataUrl: string;
+  let gcs: FakeGcs;
+  let previousHost: string | undefined;
+  const bucket = `titelive-images-${process.pid}`;
+
+  const config = (overrides: Partial<ImagesRunConfig> = {}): ImagesRunConfig => ({
+    mode: 'run',
+    category: 'paper',
+    runId: window.end,
+    dataUrl,
+    shard: { index: 0, count: 1 },
+    imagesUrl: `gs://${bucket}/images/titelive`,
+    http: { maxSockets: 8, timeoutMs: 5_000, maxAttempts: 3, maxImageBytes: 1024 * 1024 },
+    maxFailureRatio: 0.01,
+    ...overrides,
+  });
+
+  /** The status rows of the images parts written with `shardCount` shards. */
+  async function statusRows(shardCount: number): Promise<Array<Record<string, unknown>>> {
+    const storage = new LocalStorage(dataUrl);
+    const rows: Array<Record<string, unknown>> = [];
+    const suffix = `-of-${String(shardCount).padStart(5, '0')}.parquet`;
+    for (const part of (await readdir(path.join(dataUrl, 'paper', window.end, 'images'))).filter((name) => name.endsWith(suffix)).sort()) {
+      for await (const row of readStageRows(storage, [{ outputs: [{ path: `paper/${window.end}/images/${part}` }] } as never])) rows.push(row);
+    }
+    return rows;
+  }
+
+  before(async function () {
+    gcs = await startFakeGcs(this);
+    previousHost = process.env.STORAGE_EMULATOR_HOST;
+    process.env.STORAGE_EMULATOR_HOST = `http://${gcs.host}`;
+    await (await createGcsClient()).createBucket(bucket);
+    sandbox = new Sandbox({ products: 300, endDay: window.end, days: 10 });
+    await sandbox.start();
+    dataUrl = await tempDir();
+    await runPlan(planConfig(sandbox, dataUrl, window), quietContext());
+    await runFetch(fetchConfig(sandbox, dataUrl, window.end, { index: 0, count: 1 }), quietContext());
+    await runParse({ mode: 'run', workers: 0, category: 'paper', runId: window.end, dataUrl, shard: { index: 0, count: 1 } }, quietContext());
+  });
+  after(async () => {
+    await sandbox?.stop();
+    if (previousHost === undefined) delete process.env.STORAGE_EMULATOR_HOST;
+    else process.env.STORAGE_EMULATOR_HOST = previousHost;
+    await gcs?.stop();
+  });
+
+  it('mirrors each cover once into GCS with its exact bytes and type, two shards at once; a rerun uploads nothing', async () => {
+    sandbox.resetStats();
+    const shards = [0, 1].map((index) => runImages(config({ shard: { index, count: 2 } }), quietContext()));
+    await Promise.all(shards);
+    const rows = await statusRows(2);
+    const uploaded = rows.flatMap((row) => ['recto', 'verso'].filter((side) => row[`${side}_upload_status`] === 'uploaded').map((side) => row[side] as string));
+    expect(uploaded.length).to.be.greaterThan(50);
+    expect(new Set(uploaded).size, 'each URL uploaded by one shard only').to.equal(uploaded.length);
+    expect(rows.some((row) => row.verso_upload_status === 'skipped_flag' && row.verso !== null), 'a URL whose flag is 0 is skipped').to.equal(true);
+    expect(rows.some((row) => row.verso_upload_status === 'no_url' && row.verso === null)).to.equal(true);
+    expect(sandbox.getStats().images).to.equal(uploaded.length);
+
+    const client = await createGcsClient();
+    const [objects] = await client.bucket(bucket).getFiles({ prefix: 'images/titelive/' });
+    expect(objects.length).to.equal(uploaded.length);
+    const sample = rows.find((row) => row.recto_upload_status === 'uploaded')!;
+    const name = uuidv5(sample.recto as string, uuidv5.URL);
+    expect(sample.recto_uuid).to.equal(name);
+    expect(sample.recto_gcs_path).to.equal(`gs://${bucket}/images/titelive/${name}`);
+    const file = client.bucket(bucket).file(`images/titelive/${name}`);
+    const [bytes] = await file.download();
+    const [metadata] = await file.getMetadata();
+    const key = /\/(\d{13}-recto)\.jpg$/.exec(sample.recto as string)![1]!;
+    expect(bytes.equals(sandboxJpeg(key))).to.equal(true);
+    expect(metadata.contentType).to.equal('image/jpeg');
+
+    sandbox.resetStats();
+    await runImages(config({ shard: { index: 0, count: 2 } }), quietContext());
+    await runImages(config({ shard: { index: 1, count: 2 } }), quietContext());
+    const again = await statusRows(2);
+    expect(sandbox.getStats().images, 'the rerun downloads nothing').to.equal(0);
+    expect(again.filter((row) => row.recto_upload_status === 'uploaded' || row.verso_upload_status === 'uploaded')).to.have.length(0);
+    expect(again.filter((row) => row.recto_upload_status === 'already_present').length).to.equal(rows.filter((row) => row.recto_upload_status === 'uploaded').length);
+  });
+
+  it('lets only one of two concurrent uploads of an object through (create-once precondition)', async () => {
+    const http = new HttpClient({ pool: new AgentPool({ maxSockets: 4 }) });
+    const store = new GcsObjectStore(bucket, 'race', http);
+    const outcomes = await Promise.all([1, 2, 3, 4].map((n) => store.createIfAbsent('same-object', Buffer.from(`writer ${n}`), 'text/plain')));
+    expect(outcomes.filter((outcome) => outcome === 'created')).to.have.length(1);
+    expect(outcomes.filter((outcome) => outcome === 'exists')).to.have.length(3);
+    expect(await store.exists('same-object')).to.equal(true);
+    expect(await store.exists('other-object')).to.equal(false);
+  });
+
+  it('gives failed: statuses for 404, HTML, truncated, slow and oversized answers, retries 429/503 after Retry-After, and fails the shard over the ratio', async () => {
+    const mirror = await tempDir('titelive-mirror-');
+    const products = new LocalStorage(dataUrl);
+    const manifests = await readManifests(products, run, 'products');
+    const eans: string[] = [];
+    for await (const row of readStageRows(products, manifests, { columns: ['article_gencod', 'article_image'] })) if (Number(row.article_image) === 1) eans.push(String(row.article_gencod));
+    expect(eans.length, "articles with a front cover").to.be.greaterThan(10);
+    const faults = ['not-found', 'html', 'truncated', 'slow', 'huge', 'throttle-once', 'unavailable-once'] as const;
+    const faulty = Object.fromEntries(faults.map((fault, index) => [`${eans[index]}-recto`, fault]));
+    sandbox.faults = { ...sandbox.faults, imageFaults: faulty, imageSlowMs: 1_500, retryAfterSeconds: 1 };
+    try {
+      const started = Date.now();
+      let failure: unknown;
+      try {
+        await runImages(config({ imagesUrl: mirror, maxFailureRatio: 0.001, http: { maxSockets: 8, timeoutMs: 500, maxAttempts: 2, maxImageBytes: 1024 * 1024 } }), quietContext());
+      } catch (error) {
+        failure = error;
+      }
+      expect(String(failure)).to.match(/5 of \d+ images failed .*--max-failure-ratio 0.001/);
+      expect(Date.now() - started, 'the retries waited for Retry-After').to.be.at.least(1_000);
+      const byEan = new Map((await statusRows(1)).map((row) => [row.ean, row.recto_upload_status]));
+      expect(byEan.get(eans[0])).to.equal('failed: HTTP 404');
+      expect(byEan.get(eans[1])).to.match(/^failed: not an image \(Content-Type text\/html\)/);
+      expect(byEan.get(eans[2])).to.match(/^failed: /);
+      expect(byEan.get(eans[3])).to.match(/^failed: .*[Tt]imeout/);
+      expect(byEan.get(eans[4])).to.match(/^failed: response larger than 1048576 bytes/);
+      expect(byEan.get(eans[5])).to.equal('uploaded');
+      expect(byEan.get(eans[6])).to.equal('uploaded');
+      expect([...byEan.values()].filter((status) => String(status).startsWith('failed'))).to.have.length(5);
+      const oneShard = async () => (await readManifests(products, run, 'images')).filter((manifest) => manifest.shardCount === 1);
+      expect(await oneShard(), 'no manifest for the failed shard').to.have.length(0);
+      const stored = await readdir(mirror);
+      expect(stored).to.include(uuidv5(`${sandbox.url}/images/paper/${eans[5]}-recto.jpg`, uuidv5.URL));
+      expect(stored.some((name) => name.endsWith('.tmp'))).to.equal(false);
+
+      // With the faults gone, the rerun fetches only the five that failed.
+      sandbox.faults = { ...sandbox.faults, imageFaults: {} };
+      sandbox.resetStats();
+      await runImages(config({ imagesUrl: mirror }), quietContext());
+      expect(sandbox.getStats().images).to.equal(5);
+      expect(await oneShard()).to.have.length(1);
+      const image = await readFile(path.join(mirror, uuidv5(`${sandbox.url}/images/paper/${eans[0]}-recto.jpg`, uuidv5.URL)));
+      expect(image.equals(sandboxJpeg(`${eans[0]}-recto`))).to.equal(true);
+    } finally {
+      sandbox.faults = { ...sandbox.faults, imageFaults: {} };
+    }
+  });
+
+  it('never opens more sockets to the image host than the cap, whatever the number of images', async () => {
+    const mirror = await tempDir('titelive-mirror-');
+    sandbox.faults = { ...sandbox.faults, latencyMs: 10 };
+    sandbox.resetStats();
+    try {
+      await runImages(config({ imagesUrl: mirror, http: { maxSockets: 3, timeoutMs: 5_000, maxAttempts: 3, maxImageBytes: 1024 * 1024 } }), quietContext());
+    } finally {
+      sandbox.faults = { ...sandbox.faults, latencyMs: 0 };
+    }
+    const stats = sandbox.getStats();
+    expect(stats.images).to.be.greaterThan(50);
+    expect(stats.connections).to.be.at.least(1).and.at.most(3);
+  });
+});
