@@ -5,7 +5,7 @@
  * Needs fake-gcs-server (npm run tools, or STORAGE_EMULATOR_HOST).
  */
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
@@ -39,10 +39,14 @@ async function startFakeGcs(): Promise<{ host: string; stop: () => void }> {
   const binary = path.join(root, 'tools', 'bin', 'fake-gcs-server');
   if (!existsSync(binary)) throw new Error(`${binary} is missing: run npm run tools first`);
   const port = await freePort();
-  const child = spawn(binary, ['-scheme', 'http', '-host', '127.0.0.1', '-port', String(port), '-backend', 'memory', '-public-host', `127.0.0.1:${port}`, '-log-level', 'error'], { stdio: 'ignore' });
+  // The filesystem backend (on tmpfs when there is one): the memory backend's cost per request
+  // grows with the number of objects (measured: 995 exists+upload pairs/s at 800 objects, 155 at
+  // 4,800), which would measure the emulator rather than this command.
+  const storageRoot = await mkdtemp(path.join(existsSync('/dev/shm') ? '/dev/shm' : os.tmpdir(), 'fake-gcs-'));
+  const child = spawn(binary, ['-scheme', 'http', '-host', '127.0.0.1', '-port', String(port), '-backend', 'filesystem', '-filesystem-root', storageRoot, '-public-host', `127.0.0.1:${port}`, '-log-level', 'error'], { stdio: 'ignore' });
   const host = `127.0.0.1:${port}`;
   for (let i = 0; i < 200; i++) {
-    if (await fetch(`http://${host}/storage/v1/b`).then((r) => r.ok, () => false)) return { host, stop: () => child.kill() };
+    if (await fetch(`http://${host}/storage/v1/b`).then((r) => r.ok, () => false)) return { host, stop: () => { child.kill(); rmSync(storageRoot, { recursive: true, force: true }); } };
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   throw new Error('fake-gcs-server did not start');

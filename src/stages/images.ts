@@ -148,13 +148,15 @@ interface MirrorResult {
 
 /**
  * Mirrors every side of `rows` (each distinct URL once) and writes one status row per input row,
- * in order. Downloads in flight are capped at maxSockets, each at most maxImageBytes.
+ * in order. Requests in flight per host are capped by the agents (maxSockets); image bytes held
+ * in memory by maxSockets × maxImageBytes.
  */
 async function mirrorRows(rows: ImageRow[], writer: PartWriter, config: ImagesCommon, { logger, signal }: JobContext, label: string): Promise<MirrorResult> {
   const pool = new AgentPool({ maxSockets: config.http.maxSockets, proxy: proxyFromEnv(process.env) });
-  const http = new HttpClient({ pool, logger, timeoutMs: config.http.timeoutMs, retry: { maxAttempts: config.http.maxAttempts, baseDelayMs: 250, maxDelayMs: 10_000 } });
+  const http = new HttpClient({ pool, logger, transport: 'node-http', timeoutMs: config.http.timeoutMs, retry: { maxAttempts: config.http.maxAttempts, baseDelayMs: 250, maxDelayMs: 10_000 } });
   const store = openObjectStore(config.imagesUrl, http);
-  const downloads = new Semaphore(config.http.maxSockets);
+  // Image bytes in memory: a download reserves the size limit, and keeps only its real size once known.
+  const imageBytes = new Semaphore(config.http.maxSockets * config.http.maxImageBytes);
   const statuses = new Map<string, Promise<string>>();
   const urls = new Set(rows.flatMap((row) => row.sides.filter((side) => !side.status).map((side) => side.url!)));
   const progress = new Progress(logger, label, urls.size, 'images');
@@ -164,7 +166,7 @@ async function mirrorRows(rows: ImageRow[], writer: PartWriter, config: ImagesCo
   const statusOf = (url: string): Promise<string> => {
     let status = statuses.get(url);
     if (!status) {
-      status = mirrorImage(url, store, http, downloads, config.http.maxImageBytes, signal).then((outcome) => {
+      status = mirrorImage(url, store, http, imageBytes, config.http.maxImageBytes, signal).then((outcome) => {
         const kind = outcome.startsWith('failed') ? 'failed' : outcome;
         counts[kind] = (counts[kind] ?? 0) + 1;
         progress.add(kind);
@@ -216,27 +218,31 @@ async function mirrorRows(rows: ImageRow[], writer: PartWriter, config: ImagesCo
 }
 
 /** One image: already in the mirror, or downloaded, checked and stored; a status either way. */
-async function mirrorImage(url: string, store: ObjectStore, http: HttpClient, downloads: Semaphore, maxBytes: number, signal: AbortSignal): Promise<string> {
+async function mirrorImage(url: string, store: ObjectStore, http: HttpClient, imageBytes: Semaphore, maxBytes: number, signal: AbortSignal): Promise<string> {
   const name = uuidv5(url, uuidv5.URL);
   const label = `image ${describeUrl(url)}`;
+  let held = 0;
   try {
     if (await store.exists(name, signal)) return 'already_present';
-    // The slot is held until the upload ends: image data in memory stays under cap × size limit.
-    return await downloads.use(async () => {
-      const response = await http.request({ url, responseType: 'buffer', maxBytes, signal, label });
-      if (response.statusCode !== 200) return `failed: HTTP ${response.statusCode}`;
-      const check = checkImage(headerText(response.headers['content-type']), response.body);
-      if (!check.ok) return `failed: ${check.reason}`;
-      transferredBytesTotal.inc({ stage: 'images', direction: 'downloaded' }, response.body.length);
-      const outcome = await store.createIfAbsent(name, response.body, check.contentType, signal);
-      if (outcome === 'created') transferredBytesTotal.inc({ stage: 'images', direction: 'uploaded' }, response.body.length);
-      return outcome === 'created' ? 'uploaded' : 'already_present';
-    });
+    await imageBytes.acquire(maxBytes);
+    held = maxBytes;
+    const response = await http.request({ url, responseType: 'buffer', maxBytes, signal, label });
+    imageBytes.release(held - response.body.length);
+    held = response.body.length;
+    if (response.statusCode !== 200) return `failed: HTTP ${response.statusCode}`;
+    const check = checkImage(headerText(response.headers['content-type']), response.body);
+    if (!check.ok) return `failed: ${check.reason}`;
+    transferredBytesTotal.inc({ stage: 'images', direction: 'downloaded' }, response.body.length);
+    const outcome = await store.createIfAbsent(name, response.body, check.contentType, signal);
+    if (outcome === 'created') transferredBytesTotal.inc({ stage: 'images', direction: 'uploaded' }, response.body.length);
+    return outcome === 'created' ? 'uploaded' : 'already_present';
   } catch (error) {
     if (signal.aborted) throw signal.reason;
     // The row already names the URL: the status keeps only what went wrong.
     const message = error instanceof Error ? error.message : String(error);
     return `failed: ${message.startsWith(`${label}: `) ? message.slice(label.length + 2) : message}`;
+  } finally {
+    imageBytes.release(held);
   }
 }
 

@@ -5,6 +5,8 @@ import { v5 as uuidv5 } from 'uuid';
 import { AgentPool } from '../../src/runtime/http/agent-pool.js';
 import { HttpClient } from '../../src/runtime/http/http-client.js';
 import { readManifests } from '../../src/runtime/manifest.js';
+import { ParquetFileWriter } from '../../src/runtime/parquet/parquet-writer.js';
+import { PRODUCTS_COLUMNS } from '../../src/titelive/product-columns.js';
 import { readStageRows } from '../../src/runtime/part-io.js';
 import { createGcsClient } from '../../src/runtime/storage/gcs-storage.js';
 import { GcsObjectStore } from '../../src/runtime/storage/object-store.js';
@@ -15,6 +17,7 @@ import { runFetch } from '../../src/stages/fetch.js';
 import { runImages, type ImagesRunConfig } from '../../src/stages/images.js';
 import { runParse } from '../../src/stages/parse.js';
 import { runPlan } from '../../src/stages/plan.js';
+import { runCli } from '../helpers/cli.js';
 import { fetchConfig, planConfig, quietContext, tempDir } from '../helpers/run-stages.js';
 import { startFakeGcs, type FakeGcs } from '../helpers/services.js';
 
@@ -176,5 +179,31 @@ describe('images', function () {
     const stats = sandbox.getStats();
     expect(stats.images).to.be.greaterThan(50);
     expect(stats.connections).to.be.at.least(1).and.at.most(3);
+  });
+
+  it('runs like the seed script on one file: the same URL in many rows is fetched once, a side flagged 0 is skipped', async () => {
+    const folder = await tempDir('titelive-images-file-');
+    const input = path.join(folder, 'products.parquet');
+    const [a, b, c] = ['9780000000019', '9780000000026', '9780000000033'];
+    const url = (ean: string, side: string) => `${sandbox.url}/images/paper/${ean}-${side}.jpg`;
+    const writer = new ParquetFileWriter(input, PRODUCTS_COLUMNS);
+    await writer.append({ article_gencod: a, article_imagesUrl: JSON.stringify({ recto: url(a, 'recto'), verso: url(a, 'verso') }), article_image: 1n, article_image_4: 1n });
+    await writer.append({ article_gencod: b, article_imagesUrl: JSON.stringify({ recto: url(a, 'recto'), verso: '' }), article_image: 1n, article_image_4: 0n });
+    await writer.append({ article_gencod: c, article_imagesUrl: JSON.stringify({ recto: url(c, 'recto') }), article_image: 0n, article_image_4: null });
+    await writer.close();
+    sandbox.resetStats();
+    const output = path.join(folder, 'images.parquet');
+    const result = await runCli(['images', '--input-parquet-path', input, '--gcs-thumb-base-path', path.join(folder, 'mirror'), '--output-parquet-path', output], { STORAGE_EMULATOR_HOST: undefined });
+    expect(result.code, result.stderr).to.equal(0);
+    expect(sandbox.getStats().images).to.equal(2);
+    const rows: Array<Record<string, unknown>> = [];
+    for await (const row of readStageRows(new LocalStorage(folder), [{ outputs: [{ path: 'images.parquet' }] } as never])) rows.push(row);
+    expect(rows.map((row) => [row.ean, row.recto_upload_status, row.verso_upload_status])).to.deep.equal([
+      [a, 'uploaded', 'uploaded'],
+      [b, 'uploaded', 'no_url'],
+      [c, 'skipped_flag', 'no_url'],
+    ]);
+    expect(rows[1]!.recto_gcs_path).to.equal(path.join(folder, 'mirror', uuidv5(url(a, 'recto'), uuidv5.URL)));
+    expect(await readdir(path.join(folder, 'mirror'))).to.have.length(2);
   });
 });
