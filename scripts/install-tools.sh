@@ -7,6 +7,7 @@ TOOLS="$PWD/tools"
 mkdir -p "$TOOLS/bin"
 
 FAKE_GCS_SERVER_VERSION=v1.52.2
+FERRETDB_VERSION=v1.24.0
 
 install_go_tool() { # name module version
   local name=$1 module=$2 version=$3 stamp="$TOOLS/bin/.$1.version"
@@ -17,6 +18,27 @@ install_go_tool() { # name module version
   fi
   echo "install-tools: building $name $version (first run only)…" >&2
   GOBIN="$TOOLS/bin" GOFLAGS=-mod=mod go install "$module@$version"
+  echo "$version" >"$stamp"
+}
+
+# FerretDB (a MongoDB-compatible server on SQLite) is built from its module source: `go install`
+# stops on the module proxy's refusal to list FerretDB's versions, and the binary wants its
+# version written in build/version/version.txt, as its own release build does.
+install_ferretdb() {
+  local version=$FERRETDB_VERSION stamp="$TOOLS/bin/.ferretdb.version"
+  if [[ -x "$TOOLS/bin/ferretdb" && "$(cat "$stamp" 2>/dev/null)" == "$version" ]]; then return 0; fi
+  if ! command -v go >/dev/null 2>&1; then
+    echo "install-tools: Go is needed to build FerretDB $version; install Go 1.22+ and rerun" >&2
+    return 1
+  fi
+  echo "install-tools: building FerretDB $version (first run only, about two minutes)…" >&2
+  local source dir
+  source=$(GOFLAGS=-mod=mod go mod download -json "github.com/FerretDB/FerretDB@$version" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')
+  dir="$TOOLS/src/ferretdb-$version"
+  rm -rf "$dir" && mkdir -p "$TOOLS/src" && cp -r "$source" "$dir" && chmod -R u+w "$dir"
+  echo "$version" >"$dir/build/version/version.txt"
+  (cd "$dir" && GOFLAGS=-mod=mod go build -trimpath -o "$TOOLS/bin/ferretdb" ./cmd/ferretdb)
+  rm -rf "$dir"
   echo "$version" >"$stamp"
 }
 
@@ -36,4 +58,5 @@ install_python_packages() {
 
 install_python_packages
 install_go_tool fake-gcs-server github.com/fsouza/fake-gcs-server "$FAKE_GCS_SERVER_VERSION"
+install_ferretdb
 echo "install-tools: tools ready in $TOOLS/bin" >&2

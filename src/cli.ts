@@ -4,7 +4,7 @@ import path from 'node:path';
 import yargs, { type Argv as YargsArgv } from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import {
-  resolveCategory, resolveFetchConfig, resolveImagesConfig, resolveLimit, resolveLogConfig, resolveParseConfig, resolvePlanConfig, resolveWindow, type LogConfig,
+  resolveCategory, resolveFetchConfig, resolveImagesConfig, resolveLimit, resolveLoadConfig, resolveLogConfig, resolveParseConfig, resolvePlanConfig, resolveWindow, type LogConfig,
 } from './config.js';
 import { LOG_OPTIONS, RUN_OPTIONS, SHARD_OPTIONS, TITELIVE_OPTIONS, sourceOf, yargsOptions } from './options.js';
 import { today } from './runtime/calendar.js';
@@ -16,6 +16,7 @@ import { parseHttpUrl, parseInteger, parseNumber, readSetting, type Argv, type E
 import { runSandboxCommand, SANDBOX_OPTIONS } from './sandbox/command.js';
 import { runFetch } from './stages/fetch.js';
 import { runImages } from './stages/images.js';
+import { runLoad } from './stages/load.js';
 import { runParse } from './stages/parse.js';
 import { runPlan } from './stages/plan.js';
 import { runLocal, type RunLocalConfig } from './stages/run-local.js';
@@ -141,6 +142,13 @@ export function buildCli(args: string[]): YargsArgv {
       (argv) => stageCommand('images', argv, resolveImagesConfig, runImages),
     )
     .command(
+      'load',
+      "Upsert this shard's articles into MongoDB: one document per EAN, written only when its content changed; deleted EANs marked",
+      (y) => y.options(yargsOptions([...RUN_OPTIONS, ...SHARD_OPTIONS, 'mongodb-uri', 'database', 'collection', 'write-batch-size', 'max-failure-ratio', ...LOG_OPTIONS]))
+        .example('MONGODB_URI=mongodb://… $0 load --category paper --run-id 2024-01-08 --data-url ./data --shard-index 0 --shard-count 2', ''),
+      (argv) => stageCommand('load', argv, resolveLoadConfig, runLoad),
+    )
+    .command(
       'run-local',
       'Run every stage on this machine, shards as parallel workers, against the embedded sandbox unless an API URL is set',
       (y) => y.options({
@@ -169,7 +177,7 @@ export function buildCli(args: string[]): YargsArgv {
         }
       },
     )
-    .demandCommand(1, 'Name a command: plan, fetch, parse, images, run-local or sandbox.')
+    .demandCommand(1, 'Name a command: plan, fetch, parse, images, load, run-local or sandbox.')
     .strict()
     .env(false)
     .wrap(Math.min(120, process.stdout.columns ?? 100))

@@ -1,6 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { checkObjectStoreUrl } from './runtime/storage/object-store.js';
 import type { ImagesConfig } from './stages/images.js';
+import type { LoadConfig } from './stages/load.js';
 import { addDays, daysBetween, isIsoDay, parseIsoDay, today } from './runtime/calendar.js';
 import { ConfigError } from './runtime/errors.js';
 import type { LogFormat } from './runtime/logger.js';
@@ -211,4 +212,17 @@ export async function resolveImagesConfig(argv: Argv, env: Env): Promise<ImagesC
   const imagesSetting = setting(argv, env, 'images-url');
   const imagesUrl = checkObjectStoreUrl(requireValue(imagesSetting, 'the mirror, gs://bucket/images/titelive or a local folder'), imagesSetting.from);
   return { mode: 'run', ...run, shard: resolveShard(argv, env), imagesUrl, http, maxFailureRatio };
+}
+
+export async function resolveLoadConfig(argv: Argv, env: Env): Promise<LoadConfig> {
+  const run = resolveRunConfig(argv, env);
+  const shard = resolveShard(argv, env);
+  const mongodbUri = argvString(argv, 'mongodb-uri') ?? (await secretFromEnvOrFile(env, 'MONGODB_URI'));
+  if (!mongodbUri) throw new ConfigError('MongoDB connection string missing: set MONGODB_URI (or MONGODB_URI_FILE, e.g. a mounted Secret)');
+  if (!/^mongodb(\+srv)?:\/\//.test(mongodbUri)) throw new ConfigError('MONGODB_URI: expected a mongodb:// or mongodb+srv:// connection string (its value is not shown: it may hold credentials)');
+  const database = setting(argv, env, 'database').raw ?? 'titelive';
+  const collection = setting(argv, env, 'collection').raw ?? 'products';
+  const batchSize = parseInteger(setting(argv, env, 'write-batch-size'), { min: 1, max: 100_000 }) ?? 1_000;
+  const maxFailureRatio = parseNumber(setting(argv, env, 'max-failure-ratio'), { min: 0, max: 1 }) ?? 0.01;
+  return { ...run, shard, mongodbUri, database, collection, batchSize, maxFailureRatio };
 }

@@ -15,6 +15,7 @@ const HTTP = 'HTTP:';
 const SHARD = 'Sharding:';
 const LOG = 'Logging:';
 const IMAGES = 'Images:';
+const LOAD = 'Load:';
 
 export const OPTIONS = {
   category: { env: 'CATEGORY', group: RUN, type: 'string', describe: 'Catalog to process: paper|music (or the seed names LIVRE|MUSIQUE_ENREGISTREE)' },
@@ -30,11 +31,15 @@ export const OPTIONS = {
   'output-file-path': { env: 'OUTPUT_FILE_PATH', group: RUN, type: 'string', describe: 'Parse: where to write the flat file, with --input-file-path' },
   'parse-workers': { env: 'PARSE_WORKERS', group: RUN, type: 'number', describe: 'Parse: worker threads that read, parse, flatten and encode raw products (default: CPUs; 0 = none, all on the main thread)' },
   'images-url': { env: 'IMAGES_URL', group: IMAGES, type: 'string', describe: 'Images: the mirror, gs://bucket/prefix or a local folder; each object is named UUIDv5(NAMESPACE_URL, image URL)' },
-  'max-failure-ratio': { env: 'MAX_FAILURE_RATIO', group: IMAGES, type: 'number', describe: 'Images: above this share of failed images the shard exits 1 so that Kubernetes retries it (default 0.01)' },
+  'max-failure-ratio': { env: 'MAX_FAILURE_RATIO', group: IMAGES, type: 'number', describe: 'Images, load: above this share of failed images / rejected documents the shard exits 1 so that Kubernetes retries it (default 0.01)' },
   'max-image-bytes': { env: 'MAX_IMAGE_BYTES', group: IMAGES, type: 'number', describe: 'Images: a larger download fails; memory stays under max-sockets × this (default 4194304)' },
   'input-parquet-path': { env: 'INPUT_PARQUET_PATH', group: IMAGES, type: 'string', describe: 'Images: a parsed products file to mirror the covers of, instead of a run (like the seed script)' },
   'gcs-thumb-base-path': { env: 'GCS_THUMB_BASE_PATH', group: IMAGES, type: 'string', describe: 'Images: the seed script\'s name for --images-url, with --input-parquet-path' },
   'output-parquet-path': { env: 'OUTPUT_PARQUET_PATH', group: IMAGES, type: 'string', describe: 'Images: where to write the status file, with --input-parquet-path' },
+  'mongodb-uri': { env: 'MONGODB_URI', group: LOAD, type: 'string', describe: 'Load: the MongoDB connection string (or MONGODB_URI_FILE, a mounted Secret); never logged' },
+  database: { env: 'MONGODB_DATABASE', group: LOAD, type: 'string', describe: 'Load: the database (default titelive)' },
+  collection: { env: 'MONGODB_COLLECTION', group: LOAD, type: 'string', describe: 'Load: the collection (default products)' },
+  'write-batch-size': { env: 'MONGODB_BATCH_SIZE', group: LOAD, type: 'number', describe: 'Load: documents per unordered bulk write (default 1000)' },
   'shard-index': { env: 'JOB_COMPLETION_INDEX', group: SHARD, type: 'number', describe: 'This shard (0-based); Kubernetes Indexed Jobs set JOB_COMPLETION_INDEX' },
   'shard-count': { env: 'SHARD_COUNT', group: SHARD, type: 'number', describe: 'Number of shards of this stage (default 1)' },
   'api-url': { env: 'TITELIVE_API_URL', group: TITELIVE, type: 'string', describe: 'Titelive API base URL (default https://catsearch.epagine.fr/v1)' },

@@ -1,0 +1,248 @@
+import type { AnyBulkWriteOperation, Collection, Db, Document } from 'mongodb';
+
+/** A stored product: `_id` is the article EAN. */
+type ProductDocument = Document & { _id: string };
+import type { Logger } from 'pino';
+import { requireStageComplete } from '../runtime/completion.js';
+import { WorkFailedError } from '../runtime/errors.js';
+import type { JobContext } from '../runtime/harness.js';
+import { writeManifest, type ShardManifest } from '../runtime/manifest.js';
+import { itemsTotal } from '../runtime/metrics.js';
+import { MongoConnection } from '../runtime/mongo.js';
+import { batches } from '../runtime/ordered-pool.js';
+import { readStageRows } from '../runtime/part-io.js';
+import { Progress } from '../runtime/progress.js';
+import type { RunRef } from '../runtime/run-layout.js';
+import { belongsToShard, type Shard } from '../runtime/sharding.js';
+import { openStorage } from '../runtime/storage/open-storage.js';
+import type { Category } from '../titelive/categories.js';
+import { PRODUCT_DOCUMENT_SCHEMA, PRODUCT_INDEXES, contentHash, productContent } from '../titelive/product-document.js';
+import { PRODUCTS_COLUMNS } from '../titelive/product-columns.js';
+import { IMAGES_COLUMNS, IMAGES_FOLDER } from './images.js';
+import { PRODUCTS_FOLDER } from './parse.js';
+
+export interface LoadConfig {
+  category: Category;
+  runId: string;
+  dataUrl: string;
+  shard: Shard;
+  /** Holds credentials: never logged, never in a message. */
+  mongodbUri: string;
+  database: string;
+  collection: string;
+  /** Documents per unordered bulk write. */
+  batchSize: number;
+  /** Above this share of rejected documents, the shard exits 1 without a manifest. */
+  maxFailureRatio: number;
+}
+
+export const LOAD_FOLDER = 'load';
+
+type Counts = { inserted: number; updated: number; unchanged: number; deleted: number; rejected: number };
+
+/**
+ * Upserts this shard's articles (by EAN, the assignment function) into MongoDB: one document
+ * per EAN, written only when its content hash changed; EANs fetch found deleted are marked
+ * deleted, not removed. A rerun of the same run writes nothing.
+ */
+export async function runLoad(config: LoadConfig, { logger, signal }: JobContext): Promise<ShardManifest> {
+  const startedAt = new Date();
+  const storage = openStorage(config.dataUrl);
+  const run: RunRef = { dataset: config.category, runId: config.runId };
+  const fetchManifests = await requireStageComplete(storage, run, 'fetch', 'load');
+  const productManifests = await requireStageComplete(storage, run, PRODUCTS_FOLDER, 'load');
+  const imageManifests = await requireStageComplete(storage, run, IMAGES_FOLDER, 'load');
+  const label = `load ${config.category} shard ${config.shard.index + 1}/${config.shard.count}`;
+  const mine = (ean: unknown) => belongsToShard(String(ean), config.shard);
+
+  const images = new Map<string, Record<string, unknown>>();
+  for await (const row of readStageRows(storage, imageManifests, { columns: IMAGES_COLUMNS.map((column) => column.name) })) if (mine(row.ean)) images.set(String(row.ean), row);
+  const deleted: string[] = [];
+  for await (const row of readStageRows(storage, fetchManifests, { columns: ['ean', 'status'] })) if (row.status === 'deleted' && mine(row.ean)) deleted.push(String(row.ean));
+  const total = productManifests.reduce((sum, manifest) => sum + manifest.outputs.reduce((rows, file) => rows + file.rows, 0), 0);
+
+  const connection = await MongoConnection.connect(config.mongodbUri);
+  const counts: Counts = { inserted: 0, updated: 0, unchanged: 0, deleted: 0, rejected: 0 };
+  const rejections: Array<{ ean: string; reason: string }> = [];
+  const progress = new Progress(logger, label, total + deleted.length, 'documents');
+  try {
+    const collection = await prepareCollection(connection.client.db(config.database), config.collection, logger, label);
+    async function* myRows() {
+      for await (const row of readStageRows(storage, productManifests, { columns: PRODUCTS_COLUMNS.map((column) => column.name) })) {
+        if (mine(row.article_gencod)) yield row;
+        else progress.add('other_shards');
+      }
+    }
+    const outcome = (kind: keyof Counts, ean?: string, reason?: string) => {
+      counts[kind] += 1;
+      progress.add(kind);
+      itemsTotal.inc({ stage: 'load', outcome: kind });
+      if (kind === 'rejected' && ean) {
+        if (rejections.length < 20) rejections.push({ ean, reason: reason ?? 'rejected' });
+        logger.warn({ event: 'document_rejected', ean, reason }, `${label}: the server rejected ${ean}: ${reason}`);
+      }
+    };
+    for await (const batch of batches(myRows(), config.batchSize)) {
+      signal.throwIfAborted();
+      await upsertBatch(collection, batch, config, outcome).catch((error: unknown) => {
+        throw connection.redact(error);
+      });
+    }
+    for (let i = 0; i < deleted.length; i += config.batchSize) {
+      signal.throwIfAborted();
+      await markDeleted(collection, deleted.slice(i, i + config.batchSize), config, outcome).catch((error: unknown) => {
+        throw connection.redact(error);
+      });
+    }
+  } finally {
+    await connection.close();
+  }
+  progress.log('done');
+  const written = counts.inserted + counts.updated + counts.deleted + counts.rejected;
+  if (written > 0 && counts.rejected / written > config.maxFailureRatio) {
+    throw new WorkFailedError(
+      `${label}: the server rejected ${counts.rejected} of ${written} documents (> --max-failure-ratio ${config.maxFailureRatio}), e.g. ` +
+        `${rejections.slice(0, 3).map((rejection) => `${rejection.ean}: ${rejection.reason}`).join('; ')}; no manifest was written — fix and rerun this shard`,
+    );
+  }
+  return writeManifest(storage, {
+    stage: LOAD_FOLDER,
+    dataset: config.category,
+    runId: config.runId,
+    shardIndex: config.shard.index,
+    shardCount: config.shard.count,
+    inputs: [...productManifests, ...imageManifests, ...fetchManifests].flatMap((manifest) => manifest.outputs.map((file) => file.path)),
+    outputs: [],
+    counts,
+    anomalies: rejections.map((rejection) => ({ type: 'rejected', ...rejection })),
+    details: { database: config.database, collection: config.collection, batchSize: config.batchSize },
+    startedAt,
+  });
+
+  /** One batch of products: compare hashes with what is stored, then insert or replace what changed. */
+  async function upsertBatch(collection: Collection<ProductDocument>, rows: Array<Record<string, unknown>>, settings: LoadConfig, outcome: (kind: keyof Counts, ean?: string, reason?: string) => void): Promise<void> {
+    const contents = rows.map((row) => productContent(row, settings.category, images.get(String(row.article_gencod))));
+    const stored = await storedState(collection, contents.map((content) => content._id));
+    const now = new Date();
+    const operations: AnyBulkWriteOperation<ProductDocument>[] = [];
+    const kinds: Array<'inserted' | 'updated'> = [];
+    const eans: string[] = [];
+    for (const content of contents) {
+      const hash = contentHash(content);
+      const previous = stored.get(content._id);
+      if (previous && previous.contentHash === hash && !previous.deletedAt) {
+        outcome('unchanged');
+        continue;
+      }
+      const document = { ...content, status: 'active', deletedAt: null, contentHash: hash, firstSeenRunId: previous?.firstSeenRunId ?? settings.runId, lastChangedRunId: settings.runId, updatedAt: now };
+      operations.push(previous ? { replaceOne: { filter: { _id: content._id }, replacement: document } } : { insertOne: { document } });
+      kinds.push(previous ? 'updated' : 'inserted');
+      eans.push(content._id);
+    }
+    await bulkWrite(collection, operations, kinds, eans, outcome);
+  }
+
+  /** EANs Titelive reports deleted: marked (once), never removed. */
+  async function markDeleted(collection: Collection<ProductDocument>, eans: string[], settings: LoadConfig, outcome: (kind: keyof Counts, ean?: string, reason?: string) => void): Promise<void> {
+    const stored = await storedState(collection, eans);
+    const now = new Date();
+    const operations: AnyBulkWriteOperation<ProductDocument>[] = [];
+    const targets: string[] = [];
+    for (const ean of eans) {
+      const previous = stored.get(ean);
+      if (!previous || previous.deletedAt) {
+        outcome('unchanged');
+        continue;
+      }
+      operations.push({ updateOne: { filter: { _id: ean }, update: { $set: { status: 'deleted_in_titelive', deletedAt: now, lastChangedRunId: settings.runId, updatedAt: now } } } });
+      targets.push(ean);
+    }
+    await bulkWrite(collection, operations, targets.map(() => 'deleted'), targets, outcome);
+  }
+}
+
+interface StoredState {
+  contentHash?: string;
+  firstSeenRunId?: string;
+  deletedAt?: Date | null;
+}
+
+async function storedState(collection: Collection<ProductDocument>, eans: string[]): Promise<Map<string, StoredState>> {
+  const found = await collection.find({ _id: { $in: eans } }, { projection: { contentHash: 1, firstSeenRunId: 1, deletedAt: 1 } }).toArray();
+  return new Map(found.map((document) => [String(document._id), document as StoredState]));
+}
+
+/**
+ * An unordered bulk write with majority write concern: a document the server rejects is
+ * reported with its EAN and reason, and the others are written all the same.
+ */
+async function bulkWrite(
+  collection: Collection<ProductDocument>,
+  operations: AnyBulkWriteOperation<ProductDocument>[],
+  kinds: Array<keyof Counts>,
+  eans: string[],
+  outcome: (kind: keyof Counts, ean?: string, reason?: string) => void,
+): Promise<void> {
+  if (operations.length === 0) return;
+  const failed = new Map<number, string>();
+  try {
+    await collection.bulkWrite(operations, { ordered: false, writeConcern: { w: 'majority' } });
+  } catch (error) {
+    const writeErrors = (error as { writeErrors?: unknown }).writeErrors;
+    if (!writeErrors) throw error;
+    for (const writeError of [writeErrors].flat() as Array<{ index: number; errmsg?: string; code?: number }>) {
+      failed.set(writeError.index, `${writeError.errmsg ?? 'rejected'}${writeError.code === undefined ? '' : ` (code ${writeError.code})`}`);
+    }
+  }
+  kinds.forEach((kind, index) => {
+    const reason = failed.get(index);
+    if (reason === undefined) outcome(kind);
+    else outcome('rejected', eans[index], reason);
+  });
+}
+
+/**
+ * Creates the collection with its validator on first use, and its indexes, idempotently (shards
+ * may race: "already exists" is fine). A server without validators is said once, and used as is.
+ */
+async function prepareCollection(db: Db, name: string, logger: Logger, label: string): Promise<Collection<ProductDocument>> {
+  const validator = { $jsonSchema: PRODUCT_DOCUMENT_SCHEMA };
+  const exists = (await db.listCollections({ name }, { nameOnly: true }).toArray()).length > 0;
+  try {
+    if (exists) await db.command({ collMod: name, validator, validationLevel: 'strict' });
+    else await db.createCollection(name, { validator, validationLevel: 'strict' });
+  } catch (error) {
+    const code = (error as { code?: number }).code;
+    if (code === 48) {
+      // NamespaceExists: another shard created it a moment ago.
+    } else {
+      logger.warn({ event: 'validator_unsupported', reason: error instanceof Error ? error.message : String(error) }, `${label}: the server did not accept the collection's $jsonSchema validator (${error instanceof Error ? error.message : String(error)}); going on without it`);
+      if (!exists) await db.createCollection(name).catch((again: unknown) => {
+        if ((again as { code?: number }).code !== 48) throw again;
+      });
+    }
+  }
+  const collection = db.collection<ProductDocument>(name);
+  await ensureIndexes(collection);
+  return collection;
+}
+
+/**
+ * Creates the indexes that are missing. Shards starting together race here; FerretDB 1.24 can
+ * drop the connection when two sessions create the same indexes at once (measured), so after a
+ * network error the list is read again and only what is still missing is created.
+ */
+async function ensureIndexes(collection: Collection<ProductDocument>): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    const existing = new Set((await collection.listIndexes().toArray()).map((index) => String(index.name)));
+    const missing = PRODUCT_INDEXES.filter((index) => !existing.has(index.name));
+    if (missing.length === 0) return;
+    try {
+      await collection.createIndexes(missing);
+      return;
+    } catch (error) {
+      if (attempt >= 3 || (error as { name?: string }).name !== 'MongoNetworkError') throw error;
+      await new Promise((resolve) => setTimeout(resolve, 200 + Math.random() * 300));
+    }
+  }
+}

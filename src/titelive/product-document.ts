@@ -1,0 +1,103 @@
+import { createHash } from 'node:crypto';
+import { parseDayFirst } from './day-first-dates.js';
+import { IMAGE_SIDES } from './image-sides.js';
+import { EXTRA_FIELDS_COLUMN, PRODUCTS_COLUMNS } from './product-columns.js';
+
+/** The text columns that hold JSON objects or lists (nested values), restored as such. */
+const NESTED_COLUMNS = new Set(['auteurs_multi', 'article_imagesUrl', 'article_gtl', EXTRA_FIELDS_COLUMN.name]);
+
+/** A side's mirror: the image URL, its object name and path, and what the images stage did. */
+export interface ImageMirror {
+  url: string | null;
+  uuid: string | null;
+  path: string | null;
+  status: string | null;
+}
+
+/** What the database stores for one article, before the bookkeeping fields. */
+export interface ProductContent {
+  _id: string;
+  category: string;
+  titeliveModifiedAt: Date | null;
+  images: Record<string, ImageMirror> | null;
+  [field: string]: unknown;
+}
+
+/**
+ * One `products` row (and its `images` row, when there is one) as a document: `_id` is the
+ * article EAN; columns keep their names, nested JSON text becomes objects and lists again,
+ * numbers stay numbers (INT64 as numbers when they fit), and `titeliveModifiedAt` is the article's
+ * day-first modification date as a real date (null when missing or unreadable).
+ */
+export function productContent(row: Record<string, unknown>, category: string, images?: Record<string, unknown>): ProductContent {
+  const content: ProductContent = { _id: String(row.article_gencod), category, titeliveModifiedAt: null, images: null };
+  for (const column of PRODUCTS_COLUMNS) {
+    if (column.name === 'article_gencod') continue;
+    let value: unknown = row[column.name] ?? null;
+    if (typeof value === 'bigint') value = Number(value);
+    if (typeof value === 'string' && NESTED_COLUMNS.has(column.name)) value = parseNested(value);
+    content[column.name] = value;
+  }
+  const modified = parseDayFirst(row.article_datemodification);
+  content.titeliveModifiedAt = modified ? new Date(`${modified}T00:00:00Z`) : null;
+  if (images) {
+    content.images = Object.fromEntries(
+      IMAGE_SIDES.map((side) => [
+        side,
+        {
+          url: (images[side] as string | null) ?? null,
+          uuid: (images[`${side}_uuid`] as string | null) ?? null,
+          path: (images[`${side}_gcs_path`] as string | null) ?? null,
+          status: (images[`${side}_upload_status`] as string | null) ?? null,
+        },
+      ]),
+    );
+  }
+  return content;
+}
+
+/**
+ * A hash of the content (not of the bookkeeping fields), stable across runs: keys are written in
+ * the fixed column order, and dates as ISO text. Equal hashes mean nothing to write.
+ */
+export function contentHash(content: ProductContent): string {
+  return createHash('sha256')
+    .update(JSON.stringify(content, (_key, value: unknown) => (value instanceof Date ? value.toISOString() : value)))
+    .digest('base64url');
+}
+
+function parseNested(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    // Not JSON after all (a plain string in a nested column): kept as it came.
+    return text;
+  }
+}
+
+/** The collection's `$jsonSchema` validator: the fields every document has, and their types. */
+export const PRODUCT_DOCUMENT_SCHEMA = {
+  bsonType: 'object',
+  required: ['_id', 'category', 'status', 'contentHash', 'firstSeenRunId', 'lastChangedRunId', 'updatedAt'],
+  properties: {
+    _id: { bsonType: 'string', minLength: 1 },
+    category: { enum: ['paper', 'music'] },
+    status: { enum: ['active', 'deleted_in_titelive'] },
+    titeliveModifiedAt: { bsonType: ['date', 'null'] },
+    deletedAt: { bsonType: ['date', 'null'] },
+    contentHash: { bsonType: 'string' },
+    firstSeenRunId: { bsonType: 'string' },
+    lastChangedRunId: { bsonType: 'string' },
+    updatedAt: { bsonType: 'date' },
+    article_prix: { bsonType: ['double', 'int', 'long', 'null'] },
+    article_taux_tva: { bsonType: ['double', 'int', 'long', 'null'] },
+    images: { bsonType: ['object', 'null'] },
+  },
+} as const;
+
+/** The indexes users query by (the EAN is `_id`). */
+export const PRODUCT_INDEXES: Array<{ key: Record<string, 1>; name: string }> = [
+  { key: { titeliveModifiedAt: 1 }, name: 'titeliveModifiedAt' },
+  { key: { category: 1, titeliveModifiedAt: 1 }, name: 'category_titeliveModifiedAt' },
+  { key: { status: 1, deletedAt: 1 }, name: 'status_deletedAt' },
+];

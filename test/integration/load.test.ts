@@ -1,0 +1,179 @@
+import { expect } from 'chai';
+import { MongoClient, type Collection, type Document } from 'mongodb';
+import { writeManifest } from '../../src/runtime/manifest.js';
+import type { ColumnSpec } from '../../src/runtime/parquet/parquet-schema.js';
+import { PartWriter, readStageRows } from '../../src/runtime/part-io.js';
+import { readManifests } from '../../src/runtime/manifest.js';
+import { partPath } from '../../src/runtime/run-layout.js';
+import { LocalStorage } from '../../src/runtime/storage/local-storage.js';
+import { Sandbox } from '../../src/sandbox/server.js';
+import { RAW_COLUMNS, runFetch } from '../../src/stages/fetch.js';
+import { IMAGES_COLUMNS, runImages } from '../../src/stages/images.js';
+import { runLoad, type LoadConfig } from '../../src/stages/load.js';
+import { runParse } from '../../src/stages/parse.js';
+import { runPlan } from '../../src/stages/plan.js';
+import { PRODUCTS_COLUMNS } from '../../src/titelive/product-columns.js';
+import { runCli } from '../helpers/cli.js';
+import { fetchConfig, planConfig, quietContext, tempDir } from '../helpers/run-stages.js';
+import { freePort, startMongo, type MongoServer } from '../helpers/services.js';
+
+const window = { start: '2024-01-01', end: '2024-01-08' };
+const R1 = window.end;
+type Row = Record<string, unknown>;
+
+describe('load (MongoDB)', function () {
+  this.timeout(120_000);
+  let mongo: MongoServer;
+  let client: MongoClient;
+  let sandbox: Sandbox;
+  let dataUrl: string;
+  let storage: LocalStorage;
+  const database = `titelive_test_${process.pid}`;
+
+  const config = (overrides: Partial<LoadConfig> = {}): LoadConfig => ({
+    category: 'paper',
+    runId: R1,
+    dataUrl,
+    shard: { index: 0, count: 1 },
+    mongodbUri: mongo.uri,
+    database,
+    collection: 'products',
+    batchSize: 100,
+    maxFailureRatio: 0.01,
+    ...overrides,
+  });
+  const products = (): Collection<Document> => client.db(database).collection('products');
+  const counts = async (runs: Array<Promise<unknown>>) => {
+    const manifests = (await Promise.all(runs)) as Array<{ counts: Record<string, number> }>;
+    return manifests.reduce<Record<string, number>>((sum, manifest) => {
+      for (const [key, value] of Object.entries(manifest.counts)) sum[key] = (sum[key] ?? 0) + value;
+      return sum;
+    }, {});
+  };
+
+  async function stageRows(runId: string, stage: string): Promise<Row[]> {
+    const rows: Row[] = [];
+    for await (const row of readStageRows(storage, await readManifests(storage, { dataset: 'paper', runId }, stage))) rows.push(row);
+    return rows;
+  }
+
+  /** A new run made of R1's fetch, products and images rows, edited: one part and manifest per stage. */
+  async function derivedRun(runId: string, edit: { fetch?: (rows: Row[]) => Row[]; products?: (rows: Row[]) => Row[]; images?: (rows: Row[]) => Row[] }): Promise<void> {
+    const stages: Array<[string, ColumnSpec[], ((rows: Row[]) => Row[]) | undefined]> = [['fetch', RAW_COLUMNS, edit.fetch], ['products', PRODUCTS_COLUMNS, edit.products], ['images', IMAGES_COLUMNS, edit.images]];
+    for (const [stage, columns, transform] of stages) {
+      const rows = (transform ?? ((same: Row[]) => same))(await stageRows(R1, stage));
+      const shard = { index: 0, count: 1 };
+      const writer = await PartWriter.open(storage, partPath({ dataset: 'paper', runId }, stage, shard), columns);
+      for (const row of rows) await writer.append(row);
+      const output = await writer.commit();
+      await writeManifest(storage, { stage, dataset: 'paper', runId, shardIndex: 0, shardCount: 1, inputs: [], outputs: [output], counts: {}, anomalies: [], details: {}, startedAt: new Date() });
+    }
+  }
+
+  before(async function () {
+    mongo = await startMongo(this);
+    client = new MongoClient(mongo.uri);
+    await client.connect();
+    sandbox = new Sandbox({ products: 300, endDay: window.end, days: 10 });
+    await sandbox.start();
+    dataUrl = await tempDir();
+    storage = new LocalStorage(dataUrl);
+    await runPlan(planConfig(sandbox, dataUrl, window), quietContext());
+    await runFetch(fetchConfig(sandbox, dataUrl, R1, { index: 0, count: 1 }), quietContext());
+    await runParse({ mode: 'run', workers: 0, category: 'paper', runId: R1, dataUrl, shard: { index: 0, count: 1 } }, quietContext());
+    await runImages({ mode: 'run', category: 'paper', runId: R1, dataUrl, shard: { index: 0, count: 1 }, imagesUrl: await tempDir('mirror-'), http: { maxSockets: 8, timeoutMs: 5_000, maxAttempts: 3, maxImageBytes: 1 << 20 }, maxFailureRatio: 0.01 }, quietContext());
+  });
+  after(async () => {
+    await client?.db(database).dropDatabase().catch(() => undefined);
+    await client?.close();
+    await sandbox?.stop();
+    await mongo?.stop();
+  });
+
+  it('loads one document per article EAN with native types (two shards at once); a rerun writes nothing', async () => {
+    const articles = await stageRows(R1, 'products');
+    const first = await counts([0, 1].map((index) => runLoad(config({ shard: { index, count: 2 } }), quietContext())));
+    expect(first.inserted).to.equal(articles.length);
+    expect(first).to.include({ updated: 0, rejected: 0, deleted: 0 });
+    expect(await products().countDocuments()).to.equal(articles.length);
+
+    const sample = articles.find((row) => typeof row.auteurs_multi === 'string' && row.article_datemodification && row.article_image === 1)!;
+    const document = (await products().findOne({ _id: sample.article_gencod as never }))!;
+    expect(document.category).to.equal('paper');
+    expect(document.titre).to.equal(sample.titre);
+    expect(document.auteurs_multi, 'nested JSON text is an object or a list again').to.deep.equal(JSON.parse(sample.auteurs_multi as string));
+    expect(document.article_prix).to.be.a('number');
+    expect(document.titeliveModifiedAt).to.be.instanceOf(Date);
+    expect(document.images.recto.status).to.equal('uploaded');
+    expect(document.images.recto.uuid).to.be.a('string');
+    expect(document).to.include({ status: 'active', firstSeenRunId: R1, lastChangedRunId: R1, deletedAt: null });
+    expect(document.contentHash).to.be.a('string');
+    expect(document.updatedAt).to.be.instanceOf(Date);
+
+    const before = (await products().find({}, { projection: { updatedAt: 1 } }).toArray()).map((doc) => doc.updatedAt.getTime());
+    const again = await counts([0, 1].map((index) => runLoad(config({ shard: { index, count: 2 } }), quietContext())));
+    expect(again).to.include({ inserted: 0, updated: 0, deleted: 0, rejected: 0 });
+    expect(again.unchanged).to.be.at.least(articles.length);
+    const after = (await products().find({}, { projection: { updatedAt: 1 } }).toArray()).map((doc) => doc.updatedAt.getTime());
+    expect(after, 'no document was rewritten').to.deep.equal(before);
+  });
+
+  it('replaces exactly the product that changed, keeping when it was first seen', async () => {
+    const [changed] = (await stageRows(R1, 'products')).map((row) => String(row.article_gencod));
+    await derivedRun('R2', { products: (rows) => rows.map((row) => (row.article_gencod === changed ? { ...row, titre: `${String(row.titre)} (nouvelle édition)` } : row)) });
+    const result = await counts([runLoad(config({ runId: 'R2' }), quietContext())]);
+    expect(result).to.include({ inserted: 0, updated: 1, rejected: 0 });
+    const document = (await products().findOne({ _id: changed as never }))!;
+    expect(document.titre).to.match(/\(nouvelle édition\)$/);
+    expect(document).to.include({ firstSeenRunId: R1, lastChangedRunId: 'R2' });
+  });
+
+  it('marks an EAN Titelive deleted without removing it, and clears the mark when the product comes back', async () => {
+    const gone = String((await stageRows(R1, 'products'))[1]!.article_gencod);
+    await derivedRun('R3', {
+      fetch: (rows) => rows.map((row) => (row.ean === gone ? { ...row, status: 'deleted', data: null } : row)),
+      products: (rows) => rows.filter((row) => row.article_gencod !== gone),
+      images: (rows) => rows.filter((row) => row.ean !== gone),
+    });
+    // R3 also undoes R2's title change (its products are R1's): one update besides the deletion.
+    expect(await counts([runLoad(config({ runId: 'R3' }), quietContext())])).to.include({ deleted: 1, updated: 1, inserted: 0, rejected: 0 });
+    const deleted = (await products().findOne({ _id: gone as never }))!;
+    expect(deleted.status).to.equal('deleted_in_titelive');
+    expect(deleted.deletedAt).to.be.instanceOf(Date);
+    expect(await counts([runLoad(config({ runId: 'R3' }), quietContext())]), 'marked once').to.include({ deleted: 0 });
+
+    // R1 has the product again: it alone is rewritten.
+    expect(await counts([runLoad(config(), quietContext())])).to.include({ updated: 1, deleted: 0, inserted: 0 });
+    const back = (await products().findOne({ _id: gone as never }))!;
+    expect(back).to.include({ status: 'active', deletedAt: null });
+  });
+
+  it('counts and names a document the server rejects, writes the rest, and fails the shard over the ratio', async () => {
+    // A unique index on the product id: the second article of a product is refused.
+    await client.db(database).collection('strict').createIndex({ id: 1 }, { unique: true, name: 'one_per_product' });
+    const articles = await stageRows(R1, 'products');
+    const expectedRejections = articles.length - new Set(articles.map((row) => row.id)).size;
+    expect(expectedRejections).to.be.greaterThan(0);
+    let failure: unknown;
+    try {
+      await runLoad(config({ collection: 'strict', maxFailureRatio: 0 }), quietContext());
+    } catch (error) {
+      failure = error;
+    }
+    expect(String(failure)).to.match(new RegExp(`rejected ${expectedRejections} of ${articles.length} documents .*E11000`));
+    expect(await client.db(database).collection('strict').countDocuments()).to.equal(articles.length - expectedRejections);
+    const tolerated = await counts([runLoad(config({ collection: 'strict', maxFailureRatio: 1 }), quietContext())]);
+    expect(tolerated).to.include({ rejected: expectedRejections, inserted: 0 });
+  });
+
+  it('never prints the connection string, even when the server cannot be reached', async () => {
+    const port = await freePort();
+    const secretUri = `mongodb://etl-user:Sup3r-s3cret@127.0.0.1:${port}/?serverSelectionTimeoutMS=500`;
+    const result = await runCli(['load', '--category', 'paper', '--run-id', R1, '--data-url', dataUrl, '--log-format', 'json'], { MONGODB_URI: secretUri });
+    expect(result.code).to.not.equal(0);
+    const output = result.stdout + result.stderr;
+    expect(output).to.match(/MongoDB: could not connect/);
+    expect(output).to.not.contain('Sup3r-s3cret');
+    expect(output).to.not.contain('etl-user');
+  });
+});
