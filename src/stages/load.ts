@@ -8,8 +8,9 @@ import { WorkFailedError } from '../runtime/errors.js';
 import type { JobContext } from '../runtime/harness.js';
 import { writeManifest, type ShardManifest } from '../runtime/manifest.js';
 import { itemsTotal } from '../runtime/metrics.js';
+import { KeySet } from '../runtime/key-set.js';
 import { MongoConnection } from '../runtime/mongo.js';
-import { batches } from '../runtime/ordered-pool.js';
+import { batches, forEachOrdered } from '../runtime/ordered-pool.js';
 import { readStageRows } from '../runtime/part-io.js';
 import { Progress } from '../runtime/progress.js';
 import type { RunRef } from '../runtime/run-layout.js';
@@ -20,6 +21,7 @@ import { PRODUCT_DOCUMENT_SCHEMA, PRODUCT_INDEXES, contentHash, productContent }
 import { PRODUCTS_COLUMNS } from '../titelive/product-columns.js';
 import { IMAGES_COLUMNS, IMAGES_FOLDER } from './images.js';
 import { PRODUCTS_FOLDER } from './parse.js';
+import { StoredStates } from './stored-states.js';
 
 export interface LoadConfig {
   category: Category;
@@ -37,6 +39,10 @@ export interface LoadConfig {
 }
 
 export const LOAD_FOLDER = 'load';
+
+/** Bulk writes in flight per shard. */
+const WRITES_IN_FLIGHT = 2;
+
 
 type Counts = { inserted: number; updated: number; unchanged: number; deleted: number; rejected: number };
 
@@ -62,11 +68,17 @@ export async function runLoad(config: LoadConfig, { logger, signal }: JobContext
   const total = productManifests.reduce((sum, manifest) => sum + manifest.outputs.reduce((rows, file) => rows + file.rows, 0), 0);
 
   const connection = await MongoConnection.connect(config.mongodbUri);
+  let states: StoredStates;
   const counts: Counts = { inserted: 0, updated: 0, unchanged: 0, deleted: 0, rejected: 0 };
   const rejections: Array<{ ean: string; reason: string }> = [];
   const progress = new Progress(logger, label, total + deleted.length, 'documents');
   try {
     const collection = await prepareCollection(connection.client.db(config.database), config.collection, logger, label);
+    const wanted = new KeySet();
+    for (const ean of deleted) wanted.add(ean);
+    for await (const row of readStageRows(storage, productManifests, { columns: ['article_gencod'] })) if (mine(row.article_gencod)) wanted.add(String(row.article_gencod));
+    states = await StoredStates.open(collection, wanted);
+    logger.info({ event: 'stored_state', mode: states.mode, documents: wanted.size }, `${label}: ${wanted.size} documents to compare, stored state read by ${states.mode === 'scan' ? 'one scan of the collection' : '_id lookups per batch'}`);
     async function* myRows() {
       for await (const row of readStageRows(storage, productManifests, { columns: PRODUCTS_COLUMNS.map((column) => column.name) })) {
         if (mine(row.article_gencod)) yield row;
@@ -82,12 +94,17 @@ export async function runLoad(config: LoadConfig, { logger, signal }: JobContext
         logger.warn({ event: 'document_rejected', ean, reason }, `${label}: the server rejected ${ean}: ${reason}`);
       }
     };
-    for await (const batch of batches(myRows(), config.batchSize)) {
-      signal.throwIfAborted();
-      await upsertBatch(collection, batch, config, outcome).catch((error: unknown) => {
+    // Two batches at once: the next one is read, built and hashed while the server writes one.
+    // Shards and batches hold distinct EANs, so the order of writes does not matter.
+    await forEachOrdered(
+      batches(myRows(), config.batchSize),
+      WRITES_IN_FLIGHT,
+      (batch) => upsertBatch(collection, batch, config, outcome).catch((error: unknown) => {
         throw connection.redact(error);
-      });
-    }
+      }),
+      () => undefined,
+      signal,
+    );
     for (let i = 0; i < deleted.length; i += config.batchSize) {
       signal.throwIfAborted();
       await markDeleted(collection, deleted.slice(i, i + config.batchSize), config, outcome).catch((error: unknown) => {
@@ -122,7 +139,7 @@ export async function runLoad(config: LoadConfig, { logger, signal }: JobContext
   /** One batch of products: compare hashes with what is stored, then insert or replace what changed. */
   async function upsertBatch(collection: Collection<ProductDocument>, rows: Array<Record<string, unknown>>, settings: LoadConfig, outcome: (kind: keyof Counts, ean?: string, reason?: string) => void): Promise<void> {
     const contents = rows.map((row) => productContent(row, settings.category, images.get(String(row.article_gencod))));
-    const stored = await storedState(collection, contents.map((content) => content._id));
+    const stored = await states.get(contents.map((content) => content._id));
     const now = new Date();
     const operations: AnyBulkWriteOperation<ProductDocument>[] = [];
     const kinds: Array<'inserted' | 'updated'> = [];
@@ -144,7 +161,7 @@ export async function runLoad(config: LoadConfig, { logger, signal }: JobContext
 
   /** EANs Titelive reports deleted: marked (once), never removed. */
   async function markDeleted(collection: Collection<ProductDocument>, eans: string[], settings: LoadConfig, outcome: (kind: keyof Counts, ean?: string, reason?: string) => void): Promise<void> {
-    const stored = await storedState(collection, eans);
+    const stored = await states.get(eans);
     const now = new Date();
     const operations: AnyBulkWriteOperation<ProductDocument>[] = [];
     const targets: string[] = [];
@@ -159,17 +176,6 @@ export async function runLoad(config: LoadConfig, { logger, signal }: JobContext
     }
     await bulkWrite(collection, operations, targets.map(() => 'deleted'), targets, outcome);
   }
-}
-
-interface StoredState {
-  contentHash?: string;
-  firstSeenRunId?: string;
-  deletedAt?: Date | null;
-}
-
-async function storedState(collection: Collection<ProductDocument>, eans: string[]): Promise<Map<string, StoredState>> {
-  const found = await collection.find({ _id: { $in: eans } }, { projection: { contentHash: 1, firstSeenRunId: 1, deletedAt: 1 } }).toArray();
-  return new Map(found.map((document) => [String(document._id), document as StoredState]));
 }
 
 /**

@@ -10,6 +10,7 @@ import { openStorage } from '../runtime/storage/open-storage.js';
 import { SANDBOX_PASSWORD, SANDBOX_USERNAME, Sandbox } from '../sandbox/server.js';
 import type { Category } from '../titelive/categories.js';
 import { IMAGES_FOLDER } from './images.js';
+import { LOAD_FOLDER } from './load.js';
 import { PRODUCTS_FOLDER } from './parse.js';
 
 export interface RunLocalConfig {
@@ -66,6 +67,9 @@ export async function runLocal(config: RunLocalConfig, { logger, signal }: JobCo
     runs.push(await runStage('fetch', config.shards, [...common, ...limit], env, config, logger, signal));
     runs.push(await runStage('parse', config.shards, common, env, config, logger, signal, PRODUCTS_FOLDER));
     runs.push(await runStage('images', config.shards, [...common, '--images-url', config.imagesUrl], env, config, logger, signal, IMAGES_FOLDER));
+    // The workers read MONGODB_URI themselves: it never appears on a command line.
+    if (env.MONGODB_URI || env.MONGODB_URI_FILE) runs.push(await runStage('load', config.shards, common, env, config, logger, signal, LOAD_FOLDER));
+    else logger.info({ event: 'stage_skipped', stage: 'load' }, 'run-local: load skipped: set MONGODB_URI (or MONGODB_URI_FILE) to load into MongoDB');
   } finally {
     await sandbox?.stop();
   }

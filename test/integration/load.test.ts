@@ -13,6 +13,8 @@ import { runLoad, type LoadConfig } from '../../src/stages/load.js';
 import { runParse } from '../../src/stages/parse.js';
 import { runPlan } from '../../src/stages/plan.js';
 import { PRODUCTS_COLUMNS } from '../../src/titelive/product-columns.js';
+import { KeySet } from '../../src/runtime/key-set.js';
+import { StoredStates } from '../../src/stages/stored-states.js';
 import { runCli } from '../helpers/cli.js';
 import { fetchConfig, planConfig, quietContext, tempDir } from '../helpers/run-stages.js';
 import { freePort, startMongo, type MongoServer } from '../helpers/services.js';
@@ -175,5 +177,20 @@ describe('load (MongoDB)', function () {
     expect(output).to.match(/MongoDB: could not connect/);
     expect(output).to.not.contain('Sup3r-s3cret');
     expect(output).to.not.contain('etl-user');
+  });
+
+  it('reads stored states the same way by _id lookups and by one scan', async () => {
+    const stored = (await products().find({}, { projection: { _id: 1 } }).limit(30).toArray()).map((doc) => String(doc._id));
+    const asked = [...stored.slice(0, 20), '0000000000000', 'not-an-ean'];
+    const wanted = new KeySet();
+    for (const ean of asked) wanted.add(ean);
+    const lookup = await StoredStates.open(products() as never, wanted, Number.POSITIVE_INFINITY);
+    const scan = await StoredStates.open(products() as never, wanted, 0);
+    expect([lookup.mode, scan.mode]).to.deep.equal(['lookup', 'scan']);
+    const byLookup = await lookup.get(asked);
+    const byScan = await scan.get(asked);
+    expect(byLookup.size).to.equal(20);
+    expect([...byScan.entries()].sort()).to.deep.equal([...byLookup.entries()].sort());
+    expect(byLookup.get(stored[0]!)?.contentHash).to.be.a('string');
   });
 });
