@@ -40,6 +40,18 @@ describe('the CLI as a process', function () {
     const badShard = await runCli(['fetch', '--category', 'paper', '--data-url', './x'], { SHARD_COUNT: '2', JOB_COMPLETION_INDEX: '5', TITELIVE_USERNAME: 'u', TITELIVE_PASSWORD: 'p' });
     expect(badShard.code).to.equal(2);
     expect(badShard.stderr).to.contain('JOB_COMPLETION_INDEX');
+    const badMirror = await runCli(['images', '--category', 'paper', '--data-url', './x', '--images-url', 's3://bucket/x']);
+    expect(badMirror.code).to.equal(2);
+    expect(badMirror.stderr).to.contain('--images-url').and.contain('s3://bucket/x');
+    const badRatio = await runCli(['images', '--category', 'paper', '--data-url', './x', '--images-url', './m'], { MAX_FAILURE_RATIO: '2' });
+    expect(badRatio.code).to.equal(2);
+    expect(badRatio.stderr).to.contain('MAX_FAILURE_RATIO');
+    const noMongo = await runCli(['load', '--category', 'paper', '--data-url', './x'], { MONGODB_URI: undefined });
+    expect(noMongo.code).to.equal(2);
+    expect(noMongo.stderr).to.contain('MONGODB_URI');
+    const badMongo = await runCli(['load', '--category', 'paper', '--data-url', './x'], { MONGODB_URI: 'postgres://user:pw-secret@host/db' });
+    expect(badMongo.code).to.equal(2);
+    expect(badMongo.stderr).to.contain('MONGODB_URI').and.not.contain('pw-secret');
     const unknownFlag = await runCli(['plan', '--categroy', 'paper']);
     expect(unknownFlag.code).to.equal(2);
     expect(unknownFlag.stderr).to.contain('categroy');
@@ -63,9 +75,13 @@ describe('the CLI as a process', function () {
   it('explains every command in --help', async () => {
     const help = await runCli(['--help']);
     expect(help.code).to.equal(0);
-    for (const command of ['plan', 'fetch', 'run-local', 'sandbox']) expect(help.stdout).to.contain(command);
+    for (const command of ['plan', 'fetch', 'parse', 'images', 'load', 'run-local', 'sandbox']) expect(help.stdout).to.contain(command);
     const fetchHelp = await runCli(['fetch', '--help']);
     for (const text of ['--shard-index', 'JOB_COMPLETION_INDEX', 'TITELIVE_RATE_LIMIT', 'PARALLELISM', '--limit']) expect(fetchHelp.stdout).to.contain(text);
+    const imagesHelp = await runCli(['images', '--help']);
+    for (const text of ['--images-url', 'IMAGES_URL', '--max-sockets', '--max-failure-ratio', '--gcs-thumb-base-path', '--input-parquet-path']) expect(imagesHelp.stdout).to.contain(text);
+    const loadHelp = await runCli(['load', '--help']);
+    for (const text of ['--mongodb-uri', 'MONGODB_URI', '--database', '--collection', 'MONGODB_BATCH_SIZE']) expect(loadHelp.stdout).to.contain(text);
   });
 
   it('a fetch shard killed mid-run writes no manifest and no part; its rerun gives the same output as an uninterrupted run', async () => {
