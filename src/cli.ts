@@ -4,12 +4,13 @@ import path from 'node:path';
 import yargs, { type Argv as YargsArgv } from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import {
-  resolveCategory, resolveFetchConfig, resolveImagesConfig, resolveLimit, resolveLoadConfig, resolveLogConfig, resolveParseConfig, resolvePlanConfig, resolveWindow, type LogConfig,
+  resolveCategory, resolveFetchConfig, resolveImagesConfig, resolveLimit, resolveLoadConfig, resolveTelemetryConfig, resolveLogConfig, resolveParseConfig, resolvePlanConfig, resolveWindow, type LogConfig,
 } from './config.js';
-import { LOG_OPTIONS, RUN_OPTIONS, SHARD_OPTIONS, TITELIVE_OPTIONS, sourceOf, yargsOptions } from './options.js';
+import { OBSERVABILITY_OPTIONS, RUN_OPTIONS, SHARD_OPTIONS, TITELIVE_OPTIONS, sourceOf, yargsOptions } from './options.js';
 import { today } from './runtime/calendar.js';
 import { ConfigError, ExitCode, messageOf } from './runtime/errors.js';
 import { runJob, type JobContext } from './runtime/harness.js';
+import { Telemetry, type TelemetryConfig } from './runtime/telemetry.js';
 import { createLogger } from './runtime/logger.js';
 import type { ShardManifest } from './runtime/manifest.js';
 import { parseHttpUrl, parseInteger, parseNumber, readSetting, type Argv, type Env } from './runtime/settings.js';
@@ -32,8 +33,10 @@ async function stageCommand<Config extends object>(
 ): Promise<void> {
   let log: LogConfig;
   let config: Config;
+  let telemetryConfig: TelemetryConfig;
   try {
     log = resolveLogConfig(argv, env);
+    telemetryConfig = resolveTelemetryConfig(argv, env);
     config = await resolve(argv, env);
   } catch (error) {
     exitOnConfigError(name, error);
@@ -42,12 +45,21 @@ async function stageCommand<Config extends object>(
   const { category, runId, shard } = config as { category?: string; runId?: string; shard?: { index: number; count: number } };
   const base = { stage: name, ...(category ? { category } : {}), ...(runId ? { runId } : {}), ...(shard ? { shard: `${shard.index}/${shard.count}` } : {}) };
   const logger = createLogger({ level: log.level, format: log.format, base });
-  process.exitCode = await runJob({ name, logger }, async (context) => {
+  let telemetry: Telemetry;
+  try {
+    telemetry = await Telemetry.start(telemetryConfig, { stage: name, ...(category ? { category } : {}), ...(shard ? { shard } : {}), ...(runId ? { runId } : {}) }, logger);
+  } catch (error) {
+    exitOnConfigError(name, new ConfigError(`--metrics-port / METRICS_PORT: cannot serve metrics on port ${telemetryConfig.metricsPort} (${messageOf(error)})`));
+    return;
+  }
+  const code = await runJob({ name, logger }, async (context) => {
     const manifest = await work(config, context);
     if (manifest) {
       logger.info({ event: 'shard_complete', counts: manifest.counts, outputs: manifest.outputs.map((file) => file.path) }, `${name}: ${describeCounts(manifest.counts)}`);
     }
   });
+  await telemetry.finish(code);
+  process.exitCode = code;
 }
 
 function exitOnConfigError(command: string, error: unknown): void {
@@ -114,21 +126,21 @@ export function buildCli(args: string[]): YargsArgv {
     .command(
       'plan',
       'Search Titelive day by day over the window and write the list of EANs to fetch',
-      (y) => y.options(yargsOptions([...RUN_OPTIONS, 'min-modified-date', 'max-modified-date', 'window-days', 'allow-partial', 'limit', ...TITELIVE_OPTIONS, ...LOG_OPTIONS]))
+      (y) => y.options(yargsOptions([...RUN_OPTIONS, 'min-modified-date', 'max-modified-date', 'window-days', 'allow-partial', 'limit', ...TITELIVE_OPTIONS, ...OBSERVABILITY_OPTIONS]))
         .example('$0 plan --category paper --min-modified-date 2024-01-01 --max-modified-date 2024-01-08 --run-id 2024-01-08 --data-url ./data', ''),
       (argv) => stageCommand('plan', argv, resolvePlanConfig, runPlan),
     )
     .command(
       'fetch',
       "Fetch this shard's EANs from /ean (250 a call) and write raw Parquet: found, deleted or failed",
-      (y) => y.options(yargsOptions([...RUN_OPTIONS, ...SHARD_OPTIONS, 'limit', 'batch-size', ...TITELIVE_OPTIONS, ...LOG_OPTIONS]))
+      (y) => y.options(yargsOptions([...RUN_OPTIONS, ...SHARD_OPTIONS, 'limit', 'batch-size', ...TITELIVE_OPTIONS, ...OBSERVABILITY_OPTIONS]))
         .example('$0 fetch --category paper --run-id 2024-01-08 --data-url ./data --shard-index 0 --shard-count 4', ''),
       (argv) => stageCommand('fetch', argv, resolveFetchConfig, runFetch),
     )
     .command(
       'parse',
       'Flatten raw products into Parquet, one row per article (seed-compatible columns); or convert one seed-format file',
-      (y) => y.options(yargsOptions([...RUN_OPTIONS, ...SHARD_OPTIONS, 'input-file-path', 'output-file-path', 'min-modified-date', 'parse-workers', ...LOG_OPTIONS]))
+      (y) => y.options(yargsOptions([...RUN_OPTIONS, ...SHARD_OPTIONS, 'input-file-path', 'output-file-path', 'min-modified-date', 'parse-workers', ...OBSERVABILITY_OPTIONS]))
         .example('$0 parse --category paper --run-id 2024-01-08 --data-url ./data --shard-index 0 --shard-count 2', '')
         .example('$0 parse --input-file-path raw.parquet --output-file-path out.parquet --min-modified-date 2024-01-01', 'like the seed script'),
       (argv) => stageCommand('parse', argv, resolveParseConfig, runParse),
@@ -136,7 +148,7 @@ export function buildCli(args: string[]): YargsArgv {
     .command(
       'images',
       'Mirror the recto/verso covers of this shard\'s articles into GCS (or a folder), each image once, and write their statuses',
-      (y) => y.options(yargsOptions([...RUN_OPTIONS, ...SHARD_OPTIONS, 'images-url', 'max-sockets', 'max-failure-ratio', 'max-image-bytes', 'http-timeout-ms', 'max-attempts', 'input-parquet-path', 'gcs-thumb-base-path', 'output-parquet-path', ...LOG_OPTIONS]))
+      (y) => y.options(yargsOptions([...RUN_OPTIONS, ...SHARD_OPTIONS, 'images-url', 'max-sockets', 'max-failure-ratio', 'max-image-bytes', 'http-timeout-ms', 'max-attempts', 'input-parquet-path', 'gcs-thumb-base-path', 'output-parquet-path', ...OBSERVABILITY_OPTIONS]))
         .example('$0 images --category paper --run-id 2024-01-08 --data-url gs://bucket/runs --images-url gs://bucket/images/titelive --shard-index 0 --shard-count 4', '')
         .example('$0 images --input-parquet-path products.parquet --gcs-thumb-base-path gs://bucket/images/titelive --output-parquet-path images.parquet', 'like the seed script'),
       (argv) => stageCommand('images', argv, resolveImagesConfig, runImages),
@@ -144,7 +156,7 @@ export function buildCli(args: string[]): YargsArgv {
     .command(
       'load',
       "Upsert this shard's articles into MongoDB: one document per EAN, written only when its content changed; deleted EANs marked",
-      (y) => y.options(yargsOptions([...RUN_OPTIONS, ...SHARD_OPTIONS, 'mongodb-uri', 'database', 'collection', 'write-batch-size', 'max-failure-ratio', ...LOG_OPTIONS]))
+      (y) => y.options(yargsOptions([...RUN_OPTIONS, ...SHARD_OPTIONS, 'mongodb-uri', 'database', 'collection', 'write-batch-size', 'max-failure-ratio', ...OBSERVABILITY_OPTIONS]))
         .example('MONGODB_URI=mongodb://… $0 load --category paper --run-id 2024-01-08 --data-url ./data --shard-index 0 --shard-count 2', ''),
       (argv) => stageCommand('load', argv, resolveLoadConfig, runLoad),
     )
@@ -152,7 +164,7 @@ export function buildCli(args: string[]): YargsArgv {
       'run-local',
       'Run every stage on this machine, shards as parallel workers, against the embedded sandbox unless an API URL is set',
       (y) => y.options({
-        ...yargsOptions(['category', 'run-id', 'data-url', 'min-modified-date', 'max-modified-date', 'window-days', 'limit', 'api-url', 'login-url', 'rate-limit', 'images-url', ...LOG_OPTIONS]),
+        ...yargsOptions(['category', 'run-id', 'data-url', 'min-modified-date', 'max-modified-date', 'window-days', 'limit', 'api-url', 'login-url', 'rate-limit', 'images-url', ...OBSERVABILITY_OPTIONS]),
         shards: { type: 'number', group: 'Run:', describe: 'Workers (shards) per sharded stage (default: CPUs, at least 2)' },
         products: { type: 'number', group: 'Sandbox:', describe: 'Products per category in the embedded sandbox (default 5000)' },
       }).example('$0 run-local --category paper --window-days 7 --data-url ./data', 'defaults: paper, 7 days ending today, ./data, sandbox at 20 requests/s'),

@@ -2,6 +2,7 @@ import { availableParallelism } from 'node:os';
 import { checkObjectStoreUrl } from './runtime/storage/object-store.js';
 import type { ImagesConfig } from './stages/images.js';
 import type { LoadConfig } from './stages/load.js';
+import type { TelemetryConfig } from './runtime/telemetry.js';
 import { addDays, daysBetween, isIsoDay, parseIsoDay, today } from './runtime/calendar.js';
 import { ConfigError } from './runtime/errors.js';
 import type { LogFormat } from './runtime/logger.js';
@@ -225,4 +226,10 @@ export async function resolveLoadConfig(argv: Argv, env: Env): Promise<LoadConfi
   const batchSize = parseInteger(setting(argv, env, 'write-batch-size'), { min: 1, max: 100_000 }) ?? 1_000;
   const maxFailureRatio = parseNumber(setting(argv, env, 'max-failure-ratio'), { min: 0, max: 1 }) ?? 0.01;
   return { ...run, shard, mongodbUri, database, collection, batchSize, maxFailureRatio };
+}
+
+export function resolveTelemetryConfig(argv: Argv, env: Env): TelemetryConfig {
+  const metricsPort = parseInteger(setting(argv, env, 'metrics-port'), { min: 0, max: 65_535 });
+  const pushgatewayUrl = parseHttpUrl(setting(argv, env, 'pushgateway-url'));
+  return { ...(metricsPort === undefined ? {} : { metricsPort }), ...(pushgatewayUrl ? { pushgatewayUrl } : {}) };
 }

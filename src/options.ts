@@ -13,7 +13,7 @@ const RUN = 'Run:';
 const TITELIVE = 'Titelive API:';
 const HTTP = 'HTTP:';
 const SHARD = 'Sharding:';
-const LOG = 'Logging:';
+const LOG = 'Logging and metrics:';
 const IMAGES = 'Images:';
 const LOAD = 'Load:';
 
@@ -54,6 +54,8 @@ export const OPTIONS = {
   'max-sockets': { env: 'HTTP_MAX_SOCKETS', group: HTTP, type: 'number', describe: 'Keep-alive sockets per upstream host per pod; for images also the downloads in flight (default 8; images: 32)' },
   'http-timeout-ms': { env: 'HTTP_TIMEOUT_MS', group: HTTP, type: 'number', describe: 'Timeout of one HTTP request in ms (default 60000; images: 30000)' },
   'max-attempts': { env: 'HTTP_MAX_ATTEMPTS', group: HTTP, type: 'number', describe: 'Attempts per request, retries on 429/5xx/network included (default 6; images: 5)' },
+  'metrics-port': { env: 'METRICS_PORT', group: LOG, type: 'number', describe: 'Serve Prometheus metrics on this port at /metrics while the job runs (0 = any free port; default: off)' },
+  'pushgateway-url': { env: 'PUSHGATEWAY_URL', group: LOG, type: 'string', describe: 'Push the final metrics to this Prometheus Pushgateway when the job ends, success or failure (default: off)' },
   'log-level': { env: 'LOG_LEVEL', group: LOG, type: 'string', describe: 'trace|debug|info|warn|error (default info)' },
   'log-format': { env: 'LOG_FORMAT', group: LOG, type: 'string', describe: 'json|pretty|auto: auto is pretty on a terminal, JSON otherwise (default auto)' },
 } satisfies Record<string, OptionSpec>;
@@ -80,4 +82,4 @@ export const TITELIVE_OPTIONS: OptionName[] = [
   'rate-limit', 'parallelism', 'concurrency', 'max-sockets', 'http-timeout-ms', 'max-attempts',
 ];
 export const SHARD_OPTIONS: OptionName[] = ['shard-index', 'shard-count'];
-export const LOG_OPTIONS: OptionName[] = ['log-level', 'log-format'];
+export const OBSERVABILITY_OPTIONS: OptionName[] = ['log-level', 'log-format', 'metrics-port', 'pushgateway-url'];

@@ -1,10 +1,77 @@
-import { Counter, Gauge, Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 /**
  * The product's metrics registry. Label values are bounded (stage, outcome, host, status class):
  * never an EAN, a URL or a run id.
  */
 export const registry = new Registry();
+
+// Process metrics (CPU, memory, event loop lag, GC), under the product's prefix.
+collectDefaultMetrics({ register: registry, prefix: 'titelive_etl_' });
+
+export const stageDurationSeconds = new Gauge({
+  name: 'titelive_etl_stage_duration_seconds',
+  help: 'How long the last run of this stage shard took.',
+  labelNames: ['stage'] as const,
+  registers: [registry],
+});
+
+export const stageExitCode = new Gauge({
+  name: 'titelive_etl_stage_exit_code',
+  help: 'Exit code of the last run of this stage shard: 0 done, 1 work failed, 2 configuration, 3 upstream incomplete, 130/143 stopped.',
+  labelNames: ['stage'] as const,
+  registers: [registry],
+});
+
+export const lastSuccessTimestampSeconds = new Gauge({
+  name: 'titelive_etl_last_success_timestamp_seconds',
+  help: 'When this stage shard last finished successfully (Unix time).',
+  labelNames: ['stage'] as const,
+  registers: [registry],
+});
+
+export const runInfo = new Gauge({
+  name: 'titelive_etl_run_info',
+  help: 'Always 1; names the run a stage shard worked on (the only metric with a run id label).',
+  labelNames: ['stage', 'run_id', 'version'] as const,
+  registers: [registry],
+});
+
+export const httpRequestDurationSeconds = new Histogram({
+  name: 'titelive_etl_http_request_duration_seconds',
+  help: 'Duration of one HTTP attempt, by upstream host and method.',
+  labelNames: ['host', 'method'] as const,
+  buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+  registers: [registry],
+});
+
+export const parquetRowsWrittenTotal = new Counter({
+  name: 'titelive_etl_parquet_rows_written_total',
+  help: 'Rows written to Parquet parts, by stage.',
+  labelNames: ['stage'] as const,
+  registers: [registry],
+});
+
+export const parquetBytesWrittenTotal = new Counter({
+  name: 'titelive_etl_parquet_bytes_written_total',
+  help: 'Bytes of Parquet parts written, by stage.',
+  labelNames: ['stage'] as const,
+  registers: [registry],
+});
+
+export const mongodbWritesTotal = new Counter({
+  name: 'titelive_etl_mongodb_writes_total',
+  help: 'MongoDB document writes by outcome (inserted, updated, deleted, rejected).',
+  labelNames: ['outcome'] as const,
+  registers: [registry],
+});
+
+export const planAnomaliesTotal = new Counter({
+  name: 'titelive_etl_plan_anomalies_total',
+  help: 'Plan anomalies by kind: day_over_cap (more results than the API pages through), zero_result_day.',
+  labelNames: ['kind'] as const,
+  registers: [registry],
+});
 
 export const itemsTotal = new Counter({
   name: 'titelive_etl_items_total',

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { ManifestFile, ShardManifest } from './manifest.js';
 import { sha256OfFile } from './manifest.js';
+import { parquetBytesWrittenTotal, parquetRowsWrittenTotal } from './metrics.js';
 import type { ColumnSpec } from './parquet/parquet-schema.js';
 import { readParquetRows } from './parquet/parquet-reader.js';
 import { ParquetFileWriter, type EncodedRowGroup, type Row } from './parquet/parquet-writer.js';
@@ -18,12 +19,13 @@ export class PartWriter {
     readonly destination: string,
     private readonly folder: string,
     private readonly writer: ParquetFileWriter,
+    private readonly stage: string,
   ) {}
 
   static async open(storage: Storage, destination: string, columns: readonly ColumnSpec[], metadata: Record<string, string> = {}, rowGroupSize?: number): Promise<PartWriter> {
     const folder = await mkdtemp(path.join(tmpdir(), 'titelive-etl-'));
     const writer = new ParquetFileWriter(path.join(folder, 'part.parquet'), columns, { metadata, rowGroupSize });
-    return new PartWriter(storage, destination, folder, writer);
+    return new PartWriter(storage, destination, folder, writer, metadata.stage ?? 'unknown');
   }
 
   get rows(): number {
@@ -44,6 +46,8 @@ export class PartWriter {
       const { rows, bytes } = await this.writer.close();
       const sha256 = await sha256OfFile(this.writer.localPath);
       await this.storage.putFile(this.writer.localPath, this.destination, 'application/vnd.apache.parquet');
+      parquetRowsWrittenTotal.inc({ stage: this.stage }, rows);
+      parquetBytesWrittenTotal.inc({ stage: this.stage }, bytes);
       return { path: this.destination, rows, bytes, sha256 };
     } finally {
       await this.discard();

@@ -7,7 +7,7 @@ import { requireStageComplete } from '../runtime/completion.js';
 import { WorkFailedError } from '../runtime/errors.js';
 import type { JobContext } from '../runtime/harness.js';
 import { writeManifest, type ShardManifest } from '../runtime/manifest.js';
-import { itemsTotal } from '../runtime/metrics.js';
+import { itemsTotal, mongodbWritesTotal } from '../runtime/metrics.js';
 import { KeySet } from '../runtime/key-set.js';
 import { MongoConnection } from '../runtime/mongo.js';
 import { batches, forEachOrdered } from '../runtime/ordered-pool.js';
@@ -89,6 +89,7 @@ export async function runLoad(config: LoadConfig, { logger, signal }: JobContext
       counts[kind] += 1;
       progress.add(kind);
       itemsTotal.inc({ stage: 'load', outcome: kind });
+      if (kind !== 'unchanged') mongodbWritesTotal.inc({ outcome: kind });
       if (kind === 'rejected' && ean) {
         if (rejections.length < 20) rejections.push({ ean, reason: reason ?? 'rejected' });
         logger.warn({ event: 'document_rejected', ean, reason }, `${label}: the server rejected ${ean}: ${reason}`);

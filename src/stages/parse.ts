@@ -167,7 +167,7 @@ async function parseRun(config: ParseRunConfig, { logger, signal }: JobContext):
   signal.throwIfAborted();
   const output = await writer.commit();
   progress.log('done');
-  itemsTotal.inc({ stage: 'parse', outcome: 'rows' }, counts.rows);
+  for (const [outcome, count] of Object.entries(counts)) itemsTotal.inc({ stage: 'parse', outcome }, count);
   return writeManifest(storage, {
     stage: PRODUCTS_FOLDER,
     dataset: config.category,

@@ -3,7 +3,7 @@ import { addDays, daysBetween } from '../runtime/calendar.js';
 import { WorkFailedError } from '../runtime/errors.js';
 import type { JobContext } from '../runtime/harness.js';
 import { writeManifest, type ShardManifest } from '../runtime/manifest.js';
-import { itemsTotal } from '../runtime/metrics.js';
+import { itemsTotal, planAnomaliesTotal } from '../runtime/metrics.js';
 import { forEachOrdered } from '../runtime/ordered-pool.js';
 import type { ColumnSpec } from '../runtime/parquet/parquet-schema.js';
 import { PartWriter } from '../runtime/part-io.js';
@@ -87,7 +87,8 @@ export async function runPlan(config: PlanConfig, { logger, signal }: JobContext
   }
   const output = await writer.commit();
   counts.planned = planned.size;
-  itemsTotal.inc({ stage: 'plan', outcome: 'planned' }, planned.size);
+  for (const [outcome, count] of Object.entries(counts)) itemsTotal.inc({ stage: 'plan', outcome }, count);
+  for (const anomaly of anomalies) planAnomaliesTotal.inc({ kind: String(anomaly.type) });
   signal.throwIfAborted();
   return writeManifest(storage, {
     stage: 'plan',

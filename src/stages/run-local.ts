@@ -46,7 +46,8 @@ interface StageRun {
  */
 export async function runLocal(config: RunLocalConfig, { logger, signal }: JobContext, out: NodeJS.WritableStream = process.stdout): Promise<void> {
   let sandbox: Sandbox | undefined;
-  const env: Record<string, string | undefined> = { ...process.env, TITELIVE_RATE_LIMIT: String(config.ratePerSecond) };
+  // Workers share this machine: each would claim the same metrics port, so they serve none (they still push).
+  const env: Record<string, string | undefined> = { ...process.env, TITELIVE_RATE_LIMIT: String(config.ratePerSecond), METRICS_PORT: undefined };
   if (config.apiUrl === undefined) {
     sandbox = new Sandbox({ products: config.sandboxProducts, endDay: config.window.end, faults: { rateLimit: config.ratePerSecond } });
     await sandbox.start();

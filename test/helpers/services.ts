@@ -1,6 +1,6 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import net from 'node:net';
 import path from 'node:path';
@@ -92,4 +92,54 @@ export async function startMongo(context: Mocha.Context): Promise<MongoServer> {
       await rm(state, { recursive: true, force: true });
     },
   };
+}
+
+export interface PrometheusStack {
+  prometheusUrl: string;
+  pushgatewayUrl: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * The real prometheus-pushgateway and prometheus (Debian packages) on free loopback ports:
+ * Prometheus scrapes `targets` (job "stage") and the Pushgateway (honor_labels) every second,
+ * and evaluates `ruleFiles` every second.
+ */
+export async function startPrometheusStack(context: Mocha.Context, targets: string[], ruleFiles: string[]): Promise<PrometheusStack> {
+  const which = (name: string) => spawnSync('sh', ['-c', `command -v ${name}`], { encoding: 'utf8' }).stdout.trim();
+  const prometheus = which('prometheus');
+  const pushgateway = which('prometheus-pushgateway');
+  if (!prometheus || !pushgateway) requireService(context, 'prometheus and prometheus-pushgateway (Debian packages)');
+  const folder = await mkdtemp(path.join(tmpdir(), 'prometheus-'));
+  const [gatewayPort, prometheusPort] = [await freePort(), await freePort()];
+  const gateway = spawn(pushgateway, [`--web.listen-address=127.0.0.1:${gatewayPort}`], { stdio: 'ignore' });
+  const config = [
+    'global: { scrape_interval: 1s, evaluation_interval: 1s }',
+    `rule_files: [${ruleFiles.map((file) => JSON.stringify(file)).join(', ')}]`,
+    'scrape_configs:',
+    `  - { job_name: stage, static_configs: [{ targets: [${targets.map((target) => JSON.stringify(target)).join(', ')}] }] }`,
+    `  - { job_name: pushgateway, honor_labels: true, static_configs: [{ targets: ["127.0.0.1:${gatewayPort}"] }] }`,
+  ].join('\n');
+  await writeFile(path.join(folder, 'prometheus.yml'), config);
+  const server = spawn(prometheus, [`--config.file=${path.join(folder, 'prometheus.yml')}`, `--storage.tsdb.path=${path.join(folder, 'data')}`, `--web.listen-address=127.0.0.1:${prometheusPort}`], { stdio: 'ignore' });
+  const prometheusUrl = `http://127.0.0.1:${prometheusPort}`;
+  const pushgatewayUrl = `http://127.0.0.1:${gatewayPort}`;
+  await waitFor(async () => (await fetch(`${pushgatewayUrl}/-/ready`).catch(() => undefined))?.ok === true, 'prometheus-pushgateway');
+  await waitFor(async () => (await fetch(`${prometheusUrl}/-/ready`).catch(() => undefined))?.ok === true, 'prometheus');
+  return {
+    prometheusUrl,
+    pushgatewayUrl,
+    stop: async () => {
+      await Promise.all([stopChild(server), stopChild(gateway)]);
+      await rm(folder, { recursive: true, force: true });
+    },
+  };
+}
+
+/** An instant PromQL query against Prometheus's HTTP API: each series' labels and value. */
+export async function promQuery(prometheusUrl: string, query: string): Promise<Array<{ metric: Record<string, string>; value: number }>> {
+  const response = await fetch(`${prometheusUrl}/api/v1/query?query=${encodeURIComponent(query)}`);
+  const body = (await response.json()) as { status: string; data: { result: Array<{ metric: Record<string, string>; value: [number, string] }> }; error?: string };
+  if (body.status !== 'success') throw new Error(`PromQL ${query}: ${body.error}`);
+  return body.data.result.map((series) => ({ metric: series.metric, value: Number(series.value[1]) }));
 }

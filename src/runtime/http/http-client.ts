@@ -1,6 +1,6 @@
 import got, { type Method } from 'got';
 import type { Logger } from 'pino';
-import { httpRequestsTotal, httpRetriesTotal, rateLimitWaitSeconds, statusClass } from '../metrics.js';
+import { httpRequestDurationSeconds, httpRequestsTotal, httpRetriesTotal, rateLimitWaitSeconds, statusClass } from '../metrics.js';
 import type { AgentPool } from './agent-pool.js';
 import { isRetryableError, isRetryableStatus } from './is-retryable.js';
 import { sendWithNodeHttp } from './node-transport.js';
@@ -91,6 +91,7 @@ export class HttpClient {
       if (waitedMs > 0) rateLimitWaitSeconds.inc(waitedMs / 1000);
       let response: HttpResponse<string | Buffer> | undefined;
       let failure: unknown;
+      const attemptStarted = performance.now();
       try {
         response = await this.send(request, method, attempt);
       } catch (error) {
@@ -98,6 +99,7 @@ export class HttpClient {
         failure = error;
       }
       httpRequestsTotal.inc({ host, method, status_class: statusClass(response?.statusCode) });
+      httpRequestDurationSeconds.observe({ host, method }, (performance.now() - attemptStarted) / 1000);
       const retryable = response ? isRetryableStatus(response.statusCode) : isRetryableError(failure);
       if (!retryable) {
         if (response) return response;

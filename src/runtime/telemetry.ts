@@ -1,0 +1,86 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Logger } from 'pino';
+import { Pushgateway } from 'prom-client';
+import { lastSuccessTimestampSeconds, registry, runInfo, stageDurationSeconds, stageExitCode } from './metrics.js';
+import { PRODUCT_VERSION } from './version.js';
+
+export interface TelemetryConfig {
+  /** Serve /metrics on this port while the job runs (0 = a free port; undefined = off). */
+  metricsPort?: number;
+  /** Push the final values here when the job ends, success or failure. */
+  pushgatewayUrl?: string;
+}
+
+/** Who is reporting: the Pushgateway group, and labels on every series. */
+export interface JobIdentity {
+  stage: string;
+  category?: string;
+  shard?: { index: number; count: number };
+  runId?: string;
+}
+
+/** The Pushgateway job every stage pushes under; groups are stage, category and shard. */
+export const PUSH_JOB = 'titelive_etl';
+
+/**
+ * The metrics of one job: served on /metrics while it runs (for Prometheus to scrape), and
+ * pushed once at the end to a Pushgateway (a finished Job's pod is gone before the next scrape).
+ * The group key (stage, category, shard) is bounded; the run id is only a label of run_info.
+ */
+export class Telemetry {
+  private constructor(
+    private readonly config: TelemetryConfig,
+    private readonly identity: JobIdentity,
+    private readonly logger: Logger,
+    private readonly server: http.Server | undefined,
+    private readonly startedAt: number,
+  ) {}
+
+  static async start(config: TelemetryConfig, identity: JobIdentity, logger: Logger): Promise<Telemetry> {
+    registry.setDefaultLabels({ category: identity.category ?? 'none', shard: identity.shard ? String(identity.shard.index) : '0' });
+    runInfo.set({ stage: identity.stage, run_id: identity.runId ?? 'none', version: PRODUCT_VERSION }, 1);
+    let server: http.Server | undefined;
+    if (config.metricsPort !== undefined) {
+      server = http.createServer((request, response) => {
+        if (request.url !== '/metrics') {
+          response.writeHead(404).end('see /metrics\n');
+          return;
+        }
+        registry.metrics().then(
+          (text) => response.writeHead(200, { 'content-type': registry.contentType }).end(text),
+          (error: unknown) => response.writeHead(500).end(String(error)),
+        );
+      });
+      await new Promise<void>((resolve, reject) => {
+        server!.once('error', reject);
+        server!.listen(config.metricsPort, resolve);
+      });
+      server.unref();
+      const port = (server.address() as AddressInfo).port;
+      logger.debug({ event: 'metrics_serving', port }, `metrics on :${port}/metrics`);
+    }
+    return new Telemetry(config, identity, logger, server, Date.now());
+  }
+
+  get port(): number | undefined {
+    return this.server ? (this.server.address() as AddressInfo).port : undefined;
+  }
+
+  /** Records the outcome, pushes to the Pushgateway (never failing the job for it), stops serving. */
+  async finish(exitCode: number): Promise<void> {
+    const stage = this.identity.stage;
+    stageDurationSeconds.set({ stage }, (Date.now() - this.startedAt) / 1000);
+    stageExitCode.set({ stage }, exitCode);
+    if (exitCode === 0) lastSuccessTimestampSeconds.set({ stage }, Date.now() / 1000);
+    if (this.config.pushgatewayUrl) {
+      try {
+        const groupings = { stage, category: this.identity.category ?? 'none', shard: this.identity.shard ? String(this.identity.shard.index) : '0' };
+        await new Pushgateway(this.config.pushgatewayUrl, { timeout: 10_000 }, registry).push({ jobName: PUSH_JOB, groupings });
+      } catch (error) {
+        this.logger.warn({ event: 'pushgateway_failed', error: error instanceof Error ? error.message : String(error) }, `could not push metrics to the Pushgateway: ${error instanceof Error ? error.message : String(error)}`);
+      }
+    }
+    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+  }
+}

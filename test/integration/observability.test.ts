@@ -1,0 +1,77 @@
+import { expect } from 'chai';
+import path from 'node:path';
+import { readManifests } from '../../src/runtime/manifest.js';
+import { LocalStorage } from '../../src/runtime/storage/local-storage.js';
+import { SANDBOX_PASSWORD, SANDBOX_USERNAME, Sandbox } from '../../src/sandbox/server.js';
+import { runPlan } from '../../src/stages/plan.js';
+import { runCli } from '../helpers/cli.js';
+import { planConfig, quietContext, tempDir } from '../helpers/run-stages.js';
+import { ROOT, freePort, promQuery, startPrometheusStack, waitFor, type PrometheusStack } from '../helpers/services.js';
+
+const window = { start: '2024-01-01', end: '2024-01-08' };
+const ALERTS = path.join(ROOT, 'charts', 'titelive-etl', 'files', 'alerts.yaml');
+
+describe('metrics in a real Prometheus (scrape and Pushgateway)', function () {
+  this.timeout(120_000);
+  let sandbox: Sandbox;
+  let stack: PrometheusStack;
+  let metricsPort: number;
+
+  before(async function () {
+    metricsPort = await freePort();
+    stack = await startPrometheusStack(this, [`127.0.0.1:${metricsPort}`], [ALERTS]);
+    // Slow enough answers that Prometheus scrapes the running stage a few times.
+    sandbox = new Sandbox({ products: 300, endDay: window.end, days: 10, faults: { latencyMs: 400 } });
+    await sandbox.start();
+  });
+  after(async () => {
+    await sandbox?.stop();
+    await stack?.stop();
+  });
+
+  it('sees a running stage, gets its final counters from the Pushgateway equal to its manifest, and fires an alert when it fails', async () => {
+    const dataUrl = await tempDir();
+    await runPlan(planConfig(sandbox, dataUrl, window), quietContext());
+    const env = {
+      TITELIVE_API_URL: sandbox.apiUrl,
+      TITELIVE_LOGIN_URL: sandbox.loginUrl,
+      TITELIVE_USERNAME: SANDBOX_USERNAME,
+      TITELIVE_PASSWORD: SANDBOX_PASSWORD,
+      METRICS_PORT: String(metricsPort),
+      PUSHGATEWAY_URL: stack.pushgatewayUrl,
+    };
+    const args = ['fetch', '--category', 'paper', '--run-id', window.end, '--data-url', dataUrl, '--batch-size', '20', '--concurrency', '1', '--rate-limit', '1000'];
+    const started = Date.now() / 1000;
+    const fetched = await runCli(args, env);
+    expect(fetched.code, fetched.stderr).to.equal(0);
+    const [manifest] = await readManifests(new LocalStorage(dataUrl), { dataset: 'paper', runId: window.end }, 'fetch');
+
+    // Scraped while it ran.
+    await waitFor(async () => (await promQuery(stack.prometheusUrl, `max_over_time(up{job="stage"}[5m])`))[0]?.value === 1, 'a scrape of the running stage', 20_000);
+    const live = await promQuery(stack.prometheusUrl, `max_over_time(titelive_etl_http_requests_total{job="stage"}[5m])`);
+    expect(live.length, 'HTTP request counters while running').to.be.greaterThan(0);
+
+    // Final values through the Pushgateway: exactly the manifest's counts.
+    const pushed = `titelive_etl_items_total{job="titelive_etl", stage="fetch", category="paper", shard="0"}`;
+    await waitFor(async () => (await promQuery(stack.prometheusUrl, pushed)).length > 0, 'the pushed counters', 20_000);
+    const counters = Object.fromEntries((await promQuery(stack.prometheusUrl, pushed)).map((series) => [series.metric.outcome, series.value]));
+    const expected = Object.fromEntries(Object.entries(manifest!.counts).filter(([, count]) => count > 0));
+    expect(counters).to.deep.equal(expected);
+    const [lastSuccess] = await promQuery(stack.prometheusUrl, `titelive_etl_last_success_timestamp_seconds{job="titelive_etl", stage="fetch", category="paper"}`);
+    expect(lastSuccess?.value).to.be.within(started, Date.now() / 1000 + 1);
+    const info = await promQuery(stack.prometheusUrl, `titelive_etl_run_info{job="titelive_etl", stage="fetch"}`);
+    expect(info[0]?.metric.run_id).to.equal(window.end);
+
+    // The same shard fails (its plan is missing for this run): exit code 3 is pushed, the alert fires.
+    const failed = await runCli(['fetch', '--category', 'paper', '--run-id', '2023-12-31', '--data-url', dataUrl], env);
+    expect(failed.code).to.equal(3);
+    await waitFor(
+      async () => {
+        const response = (await (await fetch(`${stack.prometheusUrl}/api/v1/alerts`)).json()) as { data: { alerts: Array<{ labels: Record<string, string>; state: string }> } };
+        return response.data.alerts.some((alert) => alert.labels.alertname === 'TiteliveEtlStageFailed' && alert.labels.stage === 'fetch' && alert.state === 'firing');
+      },
+      'TiteliveEtlStageFailed firing',
+      30_000,
+    );
+  });
+});
