@@ -42,6 +42,22 @@ install_ferretdb() {
   echo "$version" >"$stamp"
 }
 
+# Prometheus and its Pushgateway for the metrics test: the Debian packages (promtool comes with
+# prometheus). Installed with apt-get when missing and allowed (root); otherwise say what to do.
+install_debian_packages() {
+  local missing=()
+  command -v prometheus >/dev/null 2>&1 || missing+=(prometheus)
+  command -v prometheus-pushgateway >/dev/null 2>&1 || missing+=(prometheus-pushgateway)
+  if [[ ${#missing[@]} -eq 0 ]]; then return 0; fi
+  if [[ "$(id -u)" != 0 ]] || ! command -v apt-get >/dev/null 2>&1; then
+    echo "install-tools: install the Debian packages ${missing[*]} (sudo apt-get install ${missing[*]}) and rerun" >&2
+    return 1
+  fi
+  echo "install-tools: installing ${missing[*]} with apt-get…" >&2
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
 # Python readers for the cross-implementation Parquet tests (pandas writes the seed's format).
 PYTHON_PACKAGES=(pyarrow==26.0.1 duckdb==2.0.0 pandas==2.3.3)
 install_python_packages() {
@@ -59,4 +75,5 @@ install_python_packages() {
 install_python_packages
 install_go_tool fake-gcs-server github.com/fsouza/fake-gcs-server "$FAKE_GCS_SERVER_VERSION"
 install_ferretdb
+install_debian_packages
 echo "install-tools: tools ready in $TOOLS/bin" >&2
