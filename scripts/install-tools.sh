@@ -8,6 +8,7 @@ mkdir -p "$TOOLS/bin"
 
 FAKE_GCS_SERVER_VERSION=v1.52.2
 FERRETDB_VERSION=v1.24.0
+HELM_VERSION=v3.16.4
 
 install_go_tool() { # name module version
   local name=$1 module=$2 version=$3 stamp="$TOOLS/bin/.$1.version"
@@ -74,6 +75,7 @@ install_python_packages() {
 
 install_python_packages
 install_go_tool fake-gcs-server github.com/fsouza/fake-gcs-server "$FAKE_GCS_SERVER_VERSION"
+install_go_tool helm helm.sh/helm/v3/cmd/helm "$HELM_VERSION"
 install_ferretdb
 install_debian_packages
 echo "install-tools: tools ready in $TOOLS/bin" >&2
