@@ -1,11 +1,11 @@
 /**
  * Images throughput against the sandbox image host (50 ms added latency) and fake-gcs-server,
  * for several socket caps: images/s, sockets the image host saw, and peak RSS of the command.
- *   npm run bench:images [-- --caps 8,32,128 --latency-ms 50 --seconds 8]
+ *   npm run bench:images [-- --caps 8,32,128 --latency-ms 50 --seconds 8 --repeat 1 --json out.json]
  * Needs fake-gcs-server (npm run tools, or STORAGE_EMULATOR_HOST).
  */
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
@@ -14,16 +14,15 @@ import { ParquetFileWriter } from '../src/runtime/parquet/parquet-writer.js';
 import { createGcsClient } from '../src/runtime/storage/gcs-storage.js';
 import { Sandbox } from '../src/sandbox/server.js';
 import { articlesOf, eanOf } from '../src/titelive/response-shapes.js';
+import { arg, peakRssKb, spread, writeJsonResult } from './bench-kit.js';
 
-function arg(name: string, fallback: string): string {
-  const index = process.argv.indexOf(`--${name}`);
-  return index >= 0 ? (process.argv[index + 1] ?? fallback) : fallback;
-}
 
 const root = path.resolve(import.meta.dirname, '..');
 const caps = arg('caps', '8,32,128').split(',').map(Number);
 const latencyMs = Number(arg('latency-ms', '50'));
 const seconds = Number(arg('seconds', '8'));
+const repeat = Number(arg('repeat', '1'));
+const results: unknown[] = [];
 
 async function freePort(): Promise<number> {
   return new Promise((resolve) => {
@@ -52,13 +51,6 @@ async function startFakeGcs(): Promise<{ host: string; stop: () => void }> {
   throw new Error('fake-gcs-server did not start');
 }
 
-function peakRssKb(pid: number): number {
-  try {
-    return Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
-  } catch {
-    return 0;
-  }
-}
 
 const gcs = await startFakeGcs();
 process.env.STORAGE_EMULATOR_HOST = `http://${gcs.host}`;
@@ -92,11 +84,15 @@ try {
       }
     }
     await writer.close();
+    const rates: number[] = [];
+    let peak = 0;
+    let sockets = 0;
+    let heldBytes = 0;
+    for (let run = 0; run < repeat; run++) {
     sandbox.resetStats();
     const child = spawn(process.execPath, [path.join(root, 'dist', 'cli.js'), 'images', '--input-parquet-path', input, '--gcs-thumb-base-path', `gs://${bucket}/cap-${cap}-${Date.now()}`, '--output-parquet-path', path.join(folder, `out-${cap}.parquet`), '--max-sockets', String(cap), '--log-format', 'json'], { stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    let peak = 0;
     const timer = setInterval(() => (peak = Math.max(peak, peakRssKb(child.pid!))), 20);
     const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
     clearInterval(timer);
@@ -104,10 +100,17 @@ try {
     const done = stderr.split('\n').map((line) => (line.startsWith('{') ? (JSON.parse(line) as Record<string, unknown>) : {})).find((record) => record.event === 'done');
     const uploaded = ((done?.counts as Record<string, number> | undefined)?.uploaded ?? 0);
     if (uploaded !== rows * 2) throw new Error(`expected ${rows * 2} uploads, the command reports ${uploaded}`);
-    const rate = Number(done?.perSecond ?? 0);
+    rates.push(Number(done?.perSecond ?? 0));
+    const finished = stderr.split('\n').map((line) => (line.startsWith('{') ? (JSON.parse(line) as Record<string, unknown>) : {})).find((record) => record.event === 'images_file_done');
+    heldBytes = Math.max(heldBytes, Number(finished?.peakImageBytes ?? 0));
+    sockets = Math.max(sockets, sandbox.getStats().connections);
+    }
+    const rate = spread(rates);
     const limit = cap * (1000 / latencyMs);
-    process.stdout.write(`  ${String(cap).padStart(3)}   ${String(uploaded).padStart(6)}   ${rate.toFixed(0).padStart(8)}   ${((rate / limit) * 100).toFixed(0).padStart(15)} %   ${String(sandbox.getStats().connections).padStart(18)}   ${(peak / 1024).toFixed(0).padStart(5)} MB\n`);
+    results.push({ cap, latencyMs, images: rows * 2, imagesPerSecond: rate, limit, socketsSeen: sockets, peakRssMb: peak / 1024, imageBytesBound: cap * 4 * 1024 * 1024, peakImageBytes: heldBytes });
+    process.stdout.write(`  ${String(cap).padStart(3)}   ${String(rows * 2).padStart(6)}   ${rate.median.toFixed(0).padStart(8)}   ${((rate.median / limit) * 100).toFixed(0).padStart(15)} %   ${String(sockets).padStart(18)}   ${(peak / 1024).toFixed(0).padStart(5)} MB   (${rate.runs} runs, ${rate.min.toFixed(0)}–${rate.max.toFixed(0)}/s)\n`);
   }
+  writeJsonResult(results);
 } finally {
   await sandbox.stop();
   gcs.stop();

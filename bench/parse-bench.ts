@@ -5,14 +5,11 @@
  * Prints products/s and peak RSS (VmHWM of the parse process, worker threads included).
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { arg, peakRssKb, spread, writeJsonResult } from './bench-kit.js';
 
-function arg(name: string, fallback: string): string {
-  const index = process.argv.indexOf(`--${name}`);
-  return index >= 0 ? (process.argv[index + 1] ?? fallback) : fallback;
-}
 
 const root = path.resolve(import.meta.dirname, '..');
 const products = Number(arg('products', '50000'));
@@ -26,14 +23,6 @@ if (!existsSync(raw)) {
   if (made.status !== 0) process.exit(1);
 }
 
-function peakRssKb(pid: number): number {
-  try {
-    const match = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return match ? Number(match[1]) : 0;
-  } catch {
-    return 0;
-  }
-}
 
 async function once(): Promise<{ seconds: number; peakMb: number; rows: number }> {
   const started = process.hrtime.bigint();
@@ -53,8 +42,9 @@ async function once(): Promise<{ seconds: number; peakMb: number; rows: number }
 const runs = [];
 for (let i = 0; i < repeat; i++) runs.push(await once());
 const seconds = runs.map((run) => run.seconds).sort((a, b) => a - b);
-const median = seconds[Math.floor(seconds.length / 2)]!;
+const { median } = spread(seconds);
 const peak = Math.max(...runs.map((run) => run.peakMb));
+writeJsonResult({ products, rows: runs[0]!.rows, workers: Number(workers), seconds: spread(seconds), productsPerSecond: products / median, peakRssMb: peak });
 process.stdout.write(
   `parse (file mode), ${products} products → ${runs[0]!.rows} rows, ${workers} worker thread(s), ${os.availableParallelism()} CPUs, Node ${process.version}\n` +
     `  wall: median ${median.toFixed(2)} s (min ${seconds[0]!.toFixed(2)}, max ${seconds.at(-1)!.toFixed(2)}, ${repeat} runs)\n` +

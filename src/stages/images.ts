@@ -103,7 +103,7 @@ async function imagesRun(config: ImagesRunConfig, context: JobContext): Promise<
     outputs: [output],
     counts: result.counts,
     anomalies: result.firstFailures.map((failure) => ({ type: 'image_failed', ...failure })),
-    details: { imagesUrl: config.imagesUrl, maxSockets: config.http.maxSockets, socketsOpened: result.socketsOpened },
+    details: { imagesUrl: config.imagesUrl, maxSockets: config.http.maxSockets, socketsOpened: result.socketsOpened, peakImageBytes: result.peakImageBytes },
     startedAt,
   });
 }
@@ -120,7 +120,7 @@ async function imagesFile(config: ImagesFileConfig, context: JobContext): Promis
   const result = await mirrorRows(rows, writer, config, context, 'images');
   const file = await writer.commit();
   const where = outputStorage.locate(file.path);
-  context.logger.info({ event: 'images_file_done', counts: result.counts, output: where, socketsOpened: result.socketsOpened }, `images: ${rows.length} rows → ${where} (${describeCounts(result.counts)}; ${result.socketsOpened} sockets opened)`);
+  context.logger.info({ event: 'images_file_done', counts: result.counts, output: where, socketsOpened: result.socketsOpened, peakImageBytes: result.peakImageBytes }, `images: ${rows.length} rows → ${where} (${describeCounts(result.counts)}; ${result.socketsOpened} sockets opened)`);
   failIfTooManyFailures(result, config, 'images', `the statuses are in ${where}; run again to retry them`);
 }
 
@@ -144,6 +144,8 @@ interface MirrorResult {
   failed: number;
   firstFailures: Array<{ url: string; status: string }>;
   socketsOpened: number;
+  /** The most image bytes held at once (downloaded, not yet stored). */
+  peakImageBytes: number;
 }
 
 /**
@@ -161,12 +163,13 @@ async function mirrorRows(rows: ImageRow[], writer: PartWriter, config: ImagesCo
   const urls = new Set(rows.flatMap((row) => row.sides.filter((side) => !side.status).map((side) => side.url!)));
   const progress = new Progress(logger, label, urls.size, 'images');
   const counts: Record<string, number> = { rows: 0, uploaded: 0, already_present: 0, failed: 0, no_url: 0, skipped_flag: 0 };
-  const result: MirrorResult = { counts, attempted: urls.size, failed: 0, firstFailures: [], socketsOpened: 0 };
+  const result: MirrorResult = { counts, attempted: urls.size, failed: 0, firstFailures: [], socketsOpened: 0, peakImageBytes: 0 };
+  const held = { bytes: 0, peak: 0 };
   const sockets = setInterval(() => recordSockets(pool), 1_000);
   const statusOf = (url: string): Promise<string> => {
     let status = statuses.get(url);
     if (!status) {
-      status = mirrorImage(url, store, http, imageBytes, config.http.maxImageBytes, signal).then((outcome) => {
+      status = mirrorImage(url, store, http, imageBytes, config.http.maxImageBytes, held, signal).then((outcome) => {
         const kind = outcome.startsWith('failed') ? 'failed' : outcome;
         counts[kind] = (counts[kind] ?? 0) + 1;
         progress.add(kind);
@@ -210,6 +213,7 @@ async function mirrorRows(rows: ImageRow[], writer: PartWriter, config: ImagesCo
     clearInterval(sockets);
     recordSockets(pool);
     result.socketsOpened = pool.stats().reduce((sum, host) => sum + host.socketsCreated, 0);
+    result.peakImageBytes = held.peak;
     pool.destroy();
   }
   signal.throwIfAborted();
@@ -218,17 +222,21 @@ async function mirrorRows(rows: ImageRow[], writer: PartWriter, config: ImagesCo
 }
 
 /** One image: already in the mirror, or downloaded, checked and stored; a status either way. */
-async function mirrorImage(url: string, store: ObjectStore, http: HttpClient, imageBytes: Semaphore, maxBytes: number, signal: AbortSignal): Promise<string> {
+async function mirrorImage(url: string, store: ObjectStore, http: HttpClient, imageBytes: Semaphore, maxBytes: number, held: { bytes: number; peak: number }, signal: AbortSignal): Promise<string> {
   const name = uuidv5(url, uuidv5.URL);
   const label = `image ${describeUrl(url)}`;
-  let held = 0;
+  let reserved = 0;
+  let holding = 0;
   try {
     if (await store.exists(name, signal)) return 'already_present';
     await imageBytes.acquire(maxBytes);
-    held = maxBytes;
+    reserved = maxBytes;
     const response = await http.request({ url, responseType: 'buffer', maxBytes, signal, label });
-    imageBytes.release(held - response.body.length);
-    held = response.body.length;
+    imageBytes.release(reserved - response.body.length);
+    reserved = response.body.length;
+    holding = reserved;
+    held.bytes += holding;
+    held.peak = Math.max(held.peak, held.bytes);
     if (response.statusCode !== 200) return `failed: HTTP ${response.statusCode}`;
     const check = checkImage(headerText(response.headers['content-type']), response.body);
     if (!check.ok) return `failed: ${check.reason}`;
@@ -242,7 +250,8 @@ async function mirrorImage(url: string, store: ObjectStore, http: HttpClient, im
     const message = error instanceof Error ? error.message : String(error);
     return `failed: ${message.startsWith(`${label}: `) ? message.slice(label.length + 2) : message}`;
   } finally {
-    imageBytes.release(held);
+    imageBytes.release(reserved);
+    held.bytes -= holding;
   }
 }
 

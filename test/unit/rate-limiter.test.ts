@@ -44,7 +44,7 @@ describe('rate limiter (slotted token bucket)', () => {
     const sorted = times.sort((a, b) => a - b);
     const gaps = sorted.slice(1).map((time, index) => time - (sorted[index] as number));
     expect(Math.min(...gaps)).to.be.at.least(10);
-    expect(bucket.perPodPerSecond).to.be.closeTo(50 / 1.05, 0.01);
+    expect(bucket.perPodPerSecond).to.be.closeTo(50 / 1.1, 0.01);
   });
 
   it('stops waiting when the job is stopped', async () => {

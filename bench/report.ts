@@ -1,0 +1,186 @@
+/**
+ * Every benchmark, then docs/benchmarks.md and its plots (docs/benchmarks/*.png, rendered with
+ * Vega-Lite to SVG and resvg to PNG: no browser). Exits non-zero as soon as a benchmark fails,
+ * which includes any stage producing wrong counts while timed.
+ *   npm run bench [-- --quick]
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Resvg } from '@resvg/resvg-js';
+import * as vega from 'vega';
+import { compile, type TopLevelSpec } from 'vega-lite';
+import { machine, type Spread } from './bench-kit.js';
+
+const root = path.resolve(import.meta.dirname, '..');
+const quick = process.argv.includes('--quick');
+const scratch = mkdtempSync(path.join(os.tmpdir(), 'titelive-bench-'));
+const plots = path.join(root, 'docs', 'benchmarks');
+mkdirSync(plots, { recursive: true });
+
+interface Measured<T> {
+  command: string;
+  result: T;
+}
+
+/** Runs one benchmark script with --json and returns its result; stops everything on failure. */
+function bench<T>(script: string, args: string[]): Measured<T> {
+  const json = path.join(scratch, `${script}-${Date.now()}.json`);
+  const display = `npm run bench:${script.replace('-bench', '')} -- ${args.join(' ')}`;
+  process.stdout.write(`\n$ ${display}\n`);
+  const run = spawnSync(process.execPath, ['--import', 'tsx', path.join(root, 'bench', `${script}.ts`), ...args, '--json', json], { stdio: ['ignore', 'inherit', 'inherit'], cwd: root });
+  if (run.status !== 0) {
+    process.stderr.write(`bench: ${display} failed (exit ${run.status}); no report written\n`);
+    process.exit(1);
+  }
+  return { command: display, result: (JSON.parse(readFileSync(json, 'utf8')) as { result: T }).result };
+}
+
+async function plot(name: string, spec: TopLevelSpec): Promise<string> {
+  const view = new vega.View(vega.parse(compile(spec).spec), { renderer: 'none' });
+  const svg = await view.toSVG();
+  writeFileSync(path.join(plots, `${name}.png`), new Resvg(svg, { fitTo: { mode: 'zoom', value: 2 }, background: 'white' }).render().asPng());
+  return `![${name}](benchmarks/${name}.png)`;
+}
+
+const range = (value: Spread, digits = 1) => `${value.median.toFixed(digits)} (${value.min.toFixed(digits)}–${value.max.toFixed(digits)}, ${value.runs} runs)`;
+
+const build = spawnSync('npm', ['run', 'build'], { cwd: root, stdio: 'inherit' });
+if (build.status !== 0) process.exit(1);
+
+type FetchRow = { rate: number; workers: number; productsPerSecond: Spread; utilisation: Spread; status429: number; busiestSecond: number };
+type ParseRow = { products: number; rows: number; workers: number; seconds: Spread; productsPerSecond: number; peakRssMb: number };
+type ImagesRow = { cap: number; latencyMs: number; images: number; imagesPerSecond: Spread; limit: number; socketsSeen: number; peakRssMb: number; imageBytesBound: number; peakImageBytes: number };
+type LoadRow = { articles: number; batchSize: number; server: string; firstLoad: Spread; rerun: Spread; insertManySeconds: number; scanSeconds: number };
+type E2eRow = { products: number; results: Array<{ shards: number; stages: Record<string, Spread>; total: Spread; rows: Record<string, number> }> };
+
+const fetch = bench<FetchRow[]>('fetch-bench', quick ? ['--rates', '20', '--workers', '1,2', '--repeat', '1', '--seconds', '4'] : ['--rates', '5,20,100', '--workers', '1,2,4', '--repeat', '3', '--seconds', '6']);
+const parses = (quick ? [10_000] : [10_000, 100_000, 1_000_000]).map((products) => bench<ParseRow>('parse-bench', ['--products', String(products), '--repeat', products >= 1_000_000 ? '2' : '3']));
+const images = (quick ? [100] : [20, 100]).map((latency) => bench<ImagesRow[]>('images-bench', ['--caps', quick ? '8,32' : '8,32,128', '--latency-ms', String(latency), '--seconds', quick ? '2' : '4', '--repeat', quick ? '1' : '3']));
+const load = bench<LoadRow>('load-bench', ['--articles', quick ? '10000' : '100000', '--repeat', quick ? '1' : '2']);
+const e2e = bench<E2eRow>('e2e-bench', ['--products', quick ? '5000' : '100000', '--shards', quick ? '1,2' : '1,2,4', '--repeat', '1']);
+
+const fetchPlot = await plot('plan-fetch', {
+  $schema: 'https://vega.github.io/schema/vega-lite/v5.json', width: 420, height: 220, title: 'plan + fetch: budget utilisation (1.0 = the budget)',
+  data: { values: fetch.result.map((row) => ({ budget: `${row.rate} req/s`, workers: `${row.workers} worker(s)`, utilisation: row.utilisation.median })) },
+  mark: 'bar', encoding: { x: { field: 'budget', type: 'nominal', sort: null }, xOffset: { field: 'workers' }, y: { field: 'utilisation', type: 'quantitative', scale: { domain: [0, 1] } }, color: { field: 'workers', type: 'nominal' } },
+});
+const parsePlot = await plot('parse', {
+  $schema: 'https://vega.github.io/schema/vega-lite/v5.json', title: 'parse: throughput and peak RSS by input size',
+  data: { values: parses.flatMap(({ result }) => [{ products: result.products, measure: 'products/s', value: result.productsPerSecond }, { products: result.products, measure: 'peak RSS (MB)', value: result.peakRssMb }]) },
+  facet: { column: { field: 'measure', type: 'nominal', title: null } }, resolve: { scale: { y: 'independent' } },
+  spec: { width: 260, height: 200, mark: { type: 'line', point: true }, encoding: { x: { field: 'products', type: 'quantitative', scale: { type: 'log' } }, y: { field: 'value', type: 'quantitative', scale: { zero: true } } } },
+} as TopLevelSpec);
+const imagesPlot = await plot('images', {
+  $schema: 'https://vega.github.io/schema/vega-lite/v5.json', title: 'images: measured images/s and the pool limit (cap ÷ latency)',
+  data: { values: images.flatMap(({ result }) => result.flatMap((row) => [{ cap: row.cap, latency: `${row.latencyMs} ms`, series: 'measured', value: row.imagesPerSecond.median }, { cap: row.cap, latency: `${row.latencyMs} ms`, series: 'limit', value: row.limit }])) },
+  facet: { column: { field: 'latency', type: 'nominal', title: 'upstream latency' } }, resolve: { scale: { y: 'independent' } },
+  spec: { width: 240, height: 200, mark: { type: 'line', point: true }, encoding: { x: { field: 'cap', type: 'quantitative', scale: { type: 'log', base: 2 } }, y: { field: 'value', type: 'quantitative', title: 'images/s' }, color: { field: 'series', type: 'nominal' } } },
+} as TopLevelSpec);
+const loadPlot = await plot('load', {
+  $schema: 'https://vega.github.io/schema/vega-lite/v5.json', width: 360, height: 200, title: `load: docs/s (${load.result.articles} articles, ${load.result.server})`,
+  data: { values: [
+    { what: 'first load', rate: load.result.articles / load.result.firstLoad.median },
+    { what: 'raw insertMany', rate: load.result.articles / load.result.insertManySeconds },
+    { what: 'no-change rerun', rate: load.result.articles / load.result.rerun.median },
+    { what: 'raw scan', rate: load.result.articles / load.result.scanSeconds },
+  ] },
+  mark: 'bar', encoding: { x: { field: 'what', type: 'nominal', sort: null, title: null }, y: { field: 'rate', type: 'quantitative', title: 'docs/s' } },
+});
+const e2ePlot = await plot('end-to-end', {
+  $schema: 'https://vega.github.io/schema/vega-lite/v5.json', width: 360, height: 220, title: `run-local, ${e2e.result.products} products: seconds by stage`,
+  data: { values: e2e.result.results.flatMap((row) => Object.entries(row.stages).map(([stage, value]) => ({ shards: `${row.shards} shard(s)`, stage, seconds: value.median }))) },
+  mark: 'bar', encoding: { x: { field: 'shards', type: 'nominal', sort: null, title: null }, y: { field: 'seconds', type: 'quantitative', stack: 'zero' }, color: { field: 'stage', type: 'nominal', sort: ['plan', 'fetch', 'parse', 'images', 'load'] } },
+});
+
+const m = machine();
+const lines = [
+  '# Benchmarks',
+  '',
+  `Measured by \`npm run bench\`${quick ? ' (--quick)' : ''} on ${m.date}: ${m.cpus} CPUs, ${m.memoryGiB} GiB, Node ${m.node}. Every figure is`,
+  'the median of the runs shown, with the spread; a benchmark that sees wrong counts fails the whole',
+  'report. The sandbox, fake-gcs-server and FerretDB run on the same machine as the measured',
+  'command and share its cores: where a figure is below a limit, the text says which.',
+  '',
+  '## plan + fetch under a request budget',
+  '',
+  `\`${fetch.command}\``,
+  '',
+  'Budget utilisation is the figure that matters: API requests the sandbox saw ÷ (budget ×',
+  'seconds), where 1.0 is the budget (the sandbox answers 429 above it). To make every run send',
+  'about the same number of requests per second of budget, the fetch batch size shrinks as the',
+  'budget grows, so the measured EANs/s mostly reflects that choice; the last column derives what',
+  'the same utilisation gives at the production batch size of 250 EANs per `/ean` call.',
+  '',
+  '| budget (req/s) | workers | utilisation | 429s | busiest second | EANs/s measured | EANs/s at 250 per call (derived) |',
+  '|---|---|---|---|---|---|---|',
+  ...fetch.result.map((row) => `| ${row.rate} | ${row.workers} | ${range(row.utilisation, 2)} | ${row.status429} | ${row.busiestSecond} | ${range(row.productsPerSecond)} | ${(row.utilisation.median * row.rate * 250).toFixed(0)} |`),
+  '',
+  fetchPlot,
+  '',
+  'Each run includes process start-up and the plan, which pages through /search at the same',
+  'budget; the slotted rate limiter leaves 10 % of headroom by design, and more workers share the',
+  'budget instead of adding to it. Utilisation drops a little with more worker processes: their',
+  'start-up is inside the timed window and 4 processes share 2 cores. A 429 there means a request',
+  'left its slot late because its process waited for a core; it is retried after Retry-After.',
+  '',
+  '## parse',
+  '',
+  '| products | rows | workers | seconds | products/s | peak RSS | command |',
+  '|---|---|---|---|---|---|---|',
+  ...parses.map(({ result, command }) => `| ${result.products.toLocaleString('en')} | ${result.rows.toLocaleString('en')} | ${result.workers} | ${range(result.seconds, 2)} | ${result.productsPerSecond.toFixed(0)} | ${result.peakRssMb.toFixed(0)} MB | \`${command}\` |`),
+  '',
+  parsePlot,
+  '',
+  'Both cores are busy (worker threads parse, flatten and encode); memory holds a few row ranges',
+  'and 16 bytes per EAN written, whatever the file size.',
+  '',
+  '## images',
+  '',
+  '| latency | cap | images | images/s | limit (cap ÷ latency) | of the limit | image-host sockets | peak image bytes held (bound) | peak RSS | command |',
+  '|---|---|---|---|---|---|---|---|---|---|',
+  ...images.flatMap(({ result, command }) => result.map((row) => `| ${row.latencyMs} ms | ${row.cap} | ${row.images} | ${range(row.imagesPerSecond, 0)} | ${row.limit.toFixed(0)} | ${((row.imagesPerSecond.median / row.limit) * 100).toFixed(0)} % | ${row.socketsSeen} | ${(row.peakImageBytes / 1024).toFixed(0)} KiB (${(row.imageBytesBound / 2 ** 20).toFixed(0)} MiB) | ${row.peakRssMb.toFixed(0)} MB | \`${command}\` |`)),
+  '',
+  imagesPlot,
+  '',
+  'Sockets are what the image host accepted: with keep-alive, the cap, not the image count.',
+  'Image bytes held are downloaded covers not yet stored, at their peak; they are bounded by',
+  'cap × `--max-image-bytes` (in brackets). The sandbox covers are small, hence the low peaks. Where the measured rate falls below the limit at large caps',
+  'and low latency, the 2 cores are the limit: this command, the sandbox serving the images and',
+  'fake-gcs-server storing them share them.',
+  '',
+  '## load',
+  '',
+  `\`${load.command}\``,
+  '',
+  '| | seconds | docs/s |',
+  '|---|---|---|',
+  `| first load | ${range(load.result.firstLoad, 2)} | ${(load.result.articles / load.result.firstLoad.median).toFixed(0)} (${((load.result.insertManySeconds / load.result.firstLoad.median) * 100).toFixed(0)} % of raw insertMany) |`,
+  `| no-change rerun | ${range(load.result.rerun, 2)} | ${(load.result.articles / load.result.rerun.median).toFixed(0)} (${((load.result.scanSeconds / load.result.rerun.median) * 100).toFixed(0)} % of a raw scan) |`,
+  `| raw insertMany, same documents | ${load.result.insertManySeconds.toFixed(2)} | ${(load.result.articles / load.result.insertManySeconds).toFixed(0)} |`,
+  `| raw scan, load's projection | ${load.result.scanSeconds.toFixed(2)} | ${(load.result.articles / load.result.scanSeconds).toFixed(0)} |`,
+  '',
+  loadPlot,
+  '',
+  `Server: ${load.result.server}. A rerun writes nothing but reads every stored hash; on this`,
+  'server reads are slower than writes, so the raw scan is the rerun\'s bound.',
+  '',
+  '## End to end',
+  '',
+  `\`${e2e.command}\``,
+  '',
+  `| shards | ${['plan', 'fetch', 'parse', 'images', 'load'].join(' | ')} | total (s) |`,
+  '|---|---|---|---|---|---|---|',
+  ...e2e.result.results.map((row) => `| ${row.shards} | ${['plan', 'fetch', 'parse', 'images', 'load'].map((stage) => row.stages[stage]!.median.toFixed(1)).join(' | ')} | ${row.total.median.toFixed(1)} |`),
+  '',
+  e2ePlot,
+  '',
+  `Rows per stage: ${Object.entries(e2e.result.results[0]!.rows).map(([stage, rows]) => `${stage} ${rows}`).join(', ')}. On 2 cores, more`,
+  'shards than cores only add process start-up and contention: plan and fetch are bound by the',
+  'request budget (20 req/s in run-local), parse and load by the cores and FerretDB, images by the',
+  'cores shared with the sandbox. Shards pay off across pods, each with its own cores.',
+  '',
+];
+writeFileSync(path.join(root, 'docs', 'benchmarks.md'), `${lines.join('\n')}\n`);
+process.stdout.write('\nbench: wrote docs/benchmarks.md and docs/benchmarks/*.png\n');
