@@ -164,12 +164,13 @@ async function mirrorRows(rows: ImageRow[], writer: PartWriter, config: ImagesCo
   const progress = new Progress(logger, label, urls.size, 'images');
   const counts: Record<string, number> = { rows: 0, uploaded: 0, already_present: 0, failed: 0, no_url: 0, skipped_flag: 0 };
   const result: MirrorResult = { counts, attempted: urls.size, failed: 0, firstFailures: [], socketsOpened: 0, peakImageBytes: 0 };
-  const held = { bytes: 0, peak: 0 };
+  // Bytes of downloaded images not yet stored, now and at their peak (reported in the log and manifest).
+  const inMemory = { bytes: 0, peak: 0 };
   const sockets = setInterval(() => recordSockets(pool), 1_000);
   const statusOf = (url: string): Promise<string> => {
     let status = statuses.get(url);
     if (!status) {
-      status = mirrorImage(url, store, http, imageBytes, config.http.maxImageBytes, held, signal).then((outcome) => {
+      status = mirrorImage(url, store, http, imageBytes, config.http.maxImageBytes, inMemory, signal).then((outcome) => {
         const kind = outcome.startsWith('failed') ? 'failed' : outcome;
         counts[kind] = (counts[kind] ?? 0) + 1;
         progress.add(kind);
@@ -213,7 +214,7 @@ async function mirrorRows(rows: ImageRow[], writer: PartWriter, config: ImagesCo
     clearInterval(sockets);
     recordSockets(pool);
     result.socketsOpened = pool.stats().reduce((sum, host) => sum + host.socketsCreated, 0);
-    result.peakImageBytes = held.peak;
+    result.peakImageBytes = inMemory.peak;
     pool.destroy();
   }
   signal.throwIfAborted();
@@ -222,9 +223,10 @@ async function mirrorRows(rows: ImageRow[], writer: PartWriter, config: ImagesCo
 }
 
 /** One image: already in the mirror, or downloaded, checked and stored; a status either way. */
-async function mirrorImage(url: string, store: ObjectStore, http: HttpClient, imageBytes: Semaphore, maxBytes: number, held: { bytes: number; peak: number }, signal: AbortSignal): Promise<string> {
+async function mirrorImage(url: string, store: ObjectStore, http: HttpClient, imageBytes: Semaphore, maxBytes: number, inMemory: { bytes: number; peak: number }, signal: AbortSignal): Promise<string> {
   const name = uuidv5(url, uuidv5.URL);
   const label = `image ${describeUrl(url)}`;
+  // Budget units this download holds (the size limit, then the real size), and bytes it counts in memory.
   let reserved = 0;
   let holding = 0;
   try {
@@ -235,8 +237,8 @@ async function mirrorImage(url: string, store: ObjectStore, http: HttpClient, im
     imageBytes.release(reserved - response.body.length);
     reserved = response.body.length;
     holding = reserved;
-    held.bytes += holding;
-    held.peak = Math.max(held.peak, held.bytes);
+    inMemory.bytes += holding;
+    inMemory.peak = Math.max(inMemory.peak, inMemory.bytes);
     if (response.statusCode !== 200) return `failed: HTTP ${response.statusCode}`;
     const check = checkImage(headerText(response.headers['content-type']), response.body);
     if (!check.ok) return `failed: ${check.reason}`;
@@ -251,7 +253,7 @@ async function mirrorImage(url: string, store: ObjectStore, http: HttpClient, im
     return `failed: ${message.startsWith(`${label}: `) ? message.slice(label.length + 2) : message}`;
   } finally {
     imageBytes.release(reserved);
-    held.bytes -= holding;
+    inMemory.bytes -= holding;
   }
 }
 

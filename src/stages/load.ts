@@ -100,18 +100,18 @@ export async function runLoad(config: LoadConfig, { logger, signal }: JobContext
     await forEachOrdered(
       batches(myRows(), config.batchSize),
       WRITES_IN_FLIGHT,
-      (batch) => upsertBatch(collection, batch, config, outcome).catch((error: unknown) => {
-        throw connection.redact(error);
-      }),
+      (batch) => upsertBatch(collection, batch, config, outcome),
       () => undefined,
       signal,
     );
     for (let i = 0; i < deleted.length; i += config.batchSize) {
       signal.throwIfAborted();
-      await markDeleted(collection, deleted.slice(i, i + config.batchSize), config, outcome).catch((error: unknown) => {
-        throw connection.redact(error);
-      });
+      await markDeleted(collection, deleted.slice(i, i + config.batchSize), config, outcome);
     }
+  } catch (error) {
+    // Driver messages can quote the connection string: never let one through unredacted.
+    if (signal.aborted) throw signal.reason;
+    throw connection.redact(error);
   } finally {
     await connection.close();
   }
