@@ -9,6 +9,9 @@ mkdir -p "$TOOLS/bin"
 FAKE_GCS_SERVER_VERSION=v1.52.2
 FERRETDB_VERSION=v1.24.0
 HELM_VERSION=v3.16.4
+# Kubernetes: the release of scripts/kube-tools/go.mod (kube-apiserver, kube-controller-manager,
+# and kubectl when the machine has none), and its OpenAPI document for offline validation.
+KUBERNETES_VERSION=$(sed -n 's/^require k8s.io\/kubernetes \(v[0-9.]*\)$/\1/p' scripts/kube-tools/go.mod)
 
 install_go_tool() { # name module version
   local name=$1 module=$2 version=$3 stamp="$TOOLS/bin/.$1.version"
@@ -43,12 +46,42 @@ install_ferretdb() {
   echo "$version" >"$stamp"
 }
 
-# Prometheus and its Pushgateway for the metrics test: the Debian packages (promtool comes with
+# kube-apiserver and kube-controller-manager for the control-plane tests, built from the Go module
+# k8s.io/kubernetes (scripts/kube-tools pins it and maps its staging modules to published ones),
+# with the version the API server reports stamped in as the release build does.
+install_kubernetes() {
+  local version=$KUBERNETES_VERSION stamp="$TOOLS/bin/.kubernetes.version"
+  local wanted=(kube-apiserver kube-controller-manager)
+  command -v kubectl >/dev/null 2>&1 || wanted+=(kubectl)
+  local have=1
+  for name in "${wanted[@]}"; do [[ -x "$TOOLS/bin/$name" ]] || have=0; done
+  if [[ $have == 1 && -f "$TOOLS/kubernetes/swagger.json" && "$(cat "$stamp" 2>/dev/null)" == "$version" ]]; then return 0; fi
+  if ! command -v go >/dev/null 2>&1; then
+    echo "install-tools: Go is needed to build Kubernetes $version; install Go 1.22+ and rerun" >&2
+    return 1
+  fi
+  echo "install-tools: building ${wanted[*]} $version (first run only, a few minutes)…" >&2
+  local minor=${version#v1.}; minor=${minor%%.*}
+  local ldflags="-s -w"
+  for package in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
+    ldflags+=" -X $package.gitVersion=$version -X $package.gitMajor=1 -X $package.gitMinor=$minor -X $package.gitTreeState=clean"
+  done
+  for name in "${wanted[@]}"; do
+    (cd scripts/kube-tools && GOFLAGS=-mod=mod go build -trimpath -ldflags "$ldflags" -o "$TOOLS/bin/$name" "k8s.io/kubernetes/cmd/$name")
+  done
+  local source
+  source=$(cd scripts/kube-tools && GOFLAGS=-mod=mod go mod download -json "k8s.io/kubernetes@$version" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')
+  mkdir -p "$TOOLS/kubernetes" && cp "$source/api/openapi-spec/swagger.json" "$TOOLS/kubernetes/swagger.json"
+  echo "$version" >"$stamp"
+}
+
+# Prometheus and its Pushgateway for the metrics test, etcd for the control plane: the Debian packages (promtool comes with
 # prometheus). Installed with apt-get when missing and allowed (root); otherwise say what to do.
 install_debian_packages() {
   local missing=()
   command -v prometheus >/dev/null 2>&1 || missing+=(prometheus)
   command -v prometheus-pushgateway >/dev/null 2>&1 || missing+=(prometheus-pushgateway)
+  command -v etcd >/dev/null 2>&1 || missing+=(etcd-server)
   if [[ ${#missing[@]} -eq 0 ]]; then return 0; fi
   if [[ "$(id -u)" != 0 ]] || ! command -v apt-get >/dev/null 2>&1; then
     echo "install-tools: install the Debian packages ${missing[*]} (sudo apt-get install ${missing[*]}) and rerun" >&2
@@ -77,5 +110,6 @@ install_python_packages
 install_go_tool fake-gcs-server github.com/fsouza/fake-gcs-server "$FAKE_GCS_SERVER_VERSION"
 install_go_tool helm helm.sh/helm/v3/cmd/helm "$HELM_VERSION"
 install_ferretdb
+install_kubernetes
 install_debian_packages
 echo "install-tools: tools ready in $TOOLS/bin" >&2

@@ -4,7 +4,7 @@ import path from 'node:path';
 import yargs, { type Argv as YargsArgv } from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import {
-  resolveCategory, resolveFetchConfig, resolveImagesConfig, resolveLimit, resolveLoadConfig, resolveTelemetryConfig, resolveLogConfig, resolveParseConfig, resolvePlanConfig, resolveWindow, type LogConfig,
+  resolveCategory, resolveFetchConfig, resolveImagesConfig, resolveLimit, resolveLoadConfig, resolveTelemetryConfig, resolveLogConfig, resolveParseConfig, resolvePipelineConfig, resolvePlanConfig, resolveWindow, type LogConfig,
 } from './config.js';
 import { OBSERVABILITY_OPTIONS, RUN_OPTIONS, SHARD_OPTIONS, TITELIVE_OPTIONS, sourceOf, yargsOptions } from './options.js';
 import { today } from './runtime/calendar.js';
@@ -21,6 +21,7 @@ import { runLoad } from './stages/load.js';
 import { runParse } from './stages/parse.js';
 import { runPlan } from './stages/plan.js';
 import { runLocal, type RunLocalConfig } from './stages/run-local.js';
+import { runPipelineCommand } from './k8s/pipeline-command.js';
 
 const env: Env = process.env;
 
@@ -161,6 +162,13 @@ export function buildCli(args: string[]): YargsArgv {
       (argv) => stageCommand('load', argv, resolveLoadConfig, runLoad),
     )
     .command(
+      'pipeline',
+      "Run the stages in order on Kubernetes as Jobs made from the chart's stage CronJobs; skips complete stages, so a rerun resumes",
+      (y) => y.options(yargsOptions([...RUN_OPTIONS, 'release', 'namespace', 'kubeconfig', 'owner-job', 'stages', 'poll-interval-ms', ...OBSERVABILITY_OPTIONS]))
+        .example('$0 pipeline --category paper --data-url gs://bucket/runs --release titelive-etl --namespace etl', 'from a laptop with a kubeconfig'),
+      (argv) => stageCommand('pipeline', argv, async (a, e) => resolvePipelineConfig(a, e), runPipelineCommand),
+    )
+    .command(
       'run-local',
       'Run every stage on this machine, shards as parallel workers, against the embedded sandbox unless an API URL is set',
       (y) => y.options({
@@ -189,7 +197,7 @@ export function buildCli(args: string[]): YargsArgv {
         }
       },
     )
-    .demandCommand(1, 'Name a command: plan, fetch, parse, images, load, run-local or sandbox.')
+    .demandCommand(1, 'Name a command: plan, fetch, parse, images, load, pipeline, run-local or sandbox.')
     .strict()
     .env(false)
     .wrap(Math.min(120, process.stdout.columns ?? 100))

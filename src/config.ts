@@ -16,6 +16,7 @@ import { CATEGORY_SPELLINGS, parseCategory, type Category } from './titelive/cat
 import { DEFAULT_API_URL, DEFAULT_LOGIN_URL, MAX_EANS_PER_CALL } from './titelive/client.js';
 import { sourceOf, type OptionName } from './options.js';
 import type { ParseConfig } from './stages/parse.js';
+import { STAGES, isStage, type Stage } from './stages/stage-outputs.js';
 
 /** The seed's Secret Manager secret names. */
 export const SECRET_NAMES = { username: 'titelive_epagine_api_username', password: 'titelive_epagine_api_password' };
@@ -232,4 +233,47 @@ export function resolveTelemetryConfig(argv: Argv, env: Env): TelemetryConfig {
   const metricsPort = parseInteger(setting(argv, env, 'metrics-port'), { min: 0, max: 65_535 });
   const pushgatewayUrl = parseHttpUrl(setting(argv, env, 'pushgateway-url'));
   return { ...(metricsPort === undefined ? {} : { metricsPort }), ...(pushgatewayUrl ? { pushgatewayUrl } : {}) };
+}
+
+export interface PipelineCommandConfig extends RunConfig {
+  release: string;
+  namespace: string | undefined;
+  kubeconfig: string | undefined;
+  ownerJob: string | undefined;
+  stages: Stage[];
+  pollIntervalMs: number;
+}
+
+const KUBERNETES_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+
+export function resolvePipelineConfig(argv: Argv, env: Env): PipelineCommandConfig {
+  const run = resolveRunConfig(argv, env);
+  const releaseSetting = setting(argv, env, 'release');
+  const release = releaseSetting.raw ?? 'titelive-etl';
+  if (!KUBERNETES_NAME.test(release) || release.length > 37) {
+    throw new ConfigError(`${releaseSetting.from}: '${release}' is not a Helm release name the chart accepts (lowercase letters, digits, '-'; up to 37, so that <release>-<category>-<stage> fits the 52 characters of a CronJob name)`);
+  }
+  const namespaceSetting = setting(argv, env, 'namespace');
+  if (namespaceSetting.raw !== undefined && (!KUBERNETES_NAME.test(namespaceSetting.raw) || namespaceSetting.raw.length > 63)) {
+    throw new ConfigError(`${namespaceSetting.from}: '${namespaceSetting.raw}' is not a namespace name`);
+  }
+  const stagesSetting = setting(argv, env, 'stages');
+  const stages = (stagesSetting.raw ?? STAGES.join(',')).split(',').map((name) => name.trim()).filter(Boolean);
+  const unknown = stages.filter((name) => !isStage(name));
+  if (unknown.length > 0 || stages.length === 0) {
+    throw new ConfigError(`${stagesSetting.from}: '${stagesSetting.raw}' names ${unknown.length ? `unknown stages (${unknown.join(', ')})` : 'no stage'}; choose from ${STAGES.join(',')}`);
+  }
+  const order = stages.map((name) => STAGES.indexOf(name as Stage));
+  if (order.some((index, i) => i > 0 && index <= order[i - 1]!)) {
+    throw new ConfigError(`${stagesSetting.from}: '${stagesSetting.raw}': list each stage once, in run order (${STAGES.join(',')})`);
+  }
+  return {
+    ...run,
+    release,
+    namespace: namespaceSetting.raw,
+    kubeconfig: setting(argv, env, 'kubeconfig').raw,
+    ownerJob: setting(argv, env, 'owner-job').raw,
+    stages: stages as Stage[],
+    pollIntervalMs: parseInteger(setting(argv, env, 'poll-interval-ms'), { min: 100, max: 600_000 }) ?? 5_000,
+  };
 }

@@ -16,6 +16,7 @@ const SHARD = 'Sharding:';
 const LOG = 'Logging and metrics:';
 const IMAGES = 'Images:';
 const LOAD = 'Load:';
+const KUBERNETES = 'Kubernetes (pipeline):';
 
 export const OPTIONS = {
   category: { env: 'CATEGORY', group: RUN, type: 'string', describe: 'Catalog to process: paper|music (or the seed names LIVRE|MUSIQUE_ENREGISTREE)' },
@@ -56,6 +57,12 @@ export const OPTIONS = {
   'max-attempts': { env: 'HTTP_MAX_ATTEMPTS', group: HTTP, type: 'number', describe: 'Attempts per request, retries on 429/5xx/network included (default 6; images: 5)' },
   'metrics-port': { env: 'METRICS_PORT', group: LOG, type: 'number', describe: 'Serve Prometheus metrics on this port at /metrics while the job runs (0 = any free port; default: off)' },
   'pushgateway-url': { env: 'PUSHGATEWAY_URL', group: LOG, type: 'string', describe: 'Push the final metrics to this Prometheus Pushgateway when the job ends, success or failure (default: off)' },
+  release: { env: 'RELEASE_NAME', group: KUBERNETES, type: 'string', describe: 'The Helm release (or fullnameOverride): stage Jobs are made from the CronJobs <release>-<category>-<stage> (default titelive-etl)' },
+  namespace: { env: 'POD_NAMESPACE', group: KUBERNETES, type: 'string', describe: "Namespace of the chart's CronJobs (default: the kubeconfig context's, in a pod its own)" },
+  kubeconfig: { env: 'KUBECONFIG', group: KUBERNETES, type: 'string', describe: 'A kubeconfig file (default: ~/.kube/config, in a pod its service account)' },
+  'owner-job': { env: 'PIPELINE_JOB_NAME', group: KUBERNETES, type: 'string', describe: "The pipeline's own Job, made owner of the stage Jobs so that deleting it deletes them (the chart sets it)" },
+  stages: { env: 'PIPELINE_STAGES', group: KUBERNETES, type: 'string', describe: 'Stages to run, in order, comma-separated (default plan,fetch,parse,images,load)' },
+  'poll-interval-ms': { env: 'POLL_INTERVAL_MS', group: KUBERNETES, type: 'number', describe: "How often the pipeline reads a stage Job's status, in ms (default 5000)" },
   'log-level': { env: 'LOG_LEVEL', group: LOG, type: 'string', describe: 'trace|debug|info|warn|error (default info)' },
   'log-format': { env: 'LOG_FORMAT', group: LOG, type: 'string', describe: 'json|pretty|auto: auto is pretty on a terminal, JSON otherwise (default auto)' },
 } satisfies Record<string, OptionSpec>;

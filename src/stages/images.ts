@@ -1,3 +1,4 @@
+import { STAGE_FOLDERS } from './stage-outputs.js';
 import { v5 as uuidv5 } from 'uuid';
 import { requireStageComplete } from '../runtime/completion.js';
 import { ConfigError, WorkFailedError } from '../runtime/errors.js';
@@ -54,7 +55,7 @@ export interface ImagesFileConfig extends ImagesCommon {
 
 export type ImagesConfig = ImagesRunConfig | ImagesFileConfig;
 
-export const IMAGES_FOLDER = 'images';
+export const IMAGES_FOLDER = STAGE_FOLDERS.images;
 
 /** The seed's image columns, plus the article EAN they belong to. */
 export const IMAGES_COLUMNS: ColumnSpec[] = [

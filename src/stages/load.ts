@@ -1,3 +1,4 @@
+import { STAGE_FOLDERS } from './stage-outputs.js';
 import type { AnyBulkWriteOperation, Collection, Db, Document } from 'mongodb';
 
 /** A stored product: `_id` is the article EAN. */
@@ -38,7 +39,7 @@ export interface LoadConfig {
   maxFailureRatio: number;
 }
 
-export const LOAD_FOLDER = 'load';
+export const LOAD_FOLDER = STAGE_FOLDERS.load;
 
 /** Bulk writes in flight per shard. */
 const WRITES_IN_FLIGHT = 2;

@@ -1,3 +1,4 @@
+import { STAGE_FOLDERS } from './stage-outputs.js';
 import path from 'node:path';
 import type { Logger } from 'pino';
 import { requireStageComplete } from '../runtime/completion.js';
@@ -44,7 +45,7 @@ export interface ParseFileConfig {
 export type ParseConfig = ParseRunConfig | ParseFileConfig;
 
 /** The run folder parse writes to (and the next stages read from). */
-export const PRODUCTS_FOLDER = 'products';
+export const PRODUCTS_FOLDER = STAGE_FOLDERS.parse;
 
 /**
  * Raw rows per batch. Each batch becomes one row group (about two rows per product in file

@@ -1,0 +1,23 @@
+import type { PipelineCommandConfig } from '../config.js';
+import { stageCompletion } from '../runtime/completion.js';
+import type { JobContext } from '../runtime/harness.js';
+import { openStorage } from '../runtime/storage/open-storage.js';
+import { STAGE_FOLDERS, type Stage } from '../stages/stage-outputs.js';
+import { KubernetesJobsApi } from './kubernetes-jobs-api.js';
+import { runPipeline } from './pipeline.js';
+
+/** `titelive-etl pipeline`: the orchestrator on the cluster the kubeconfig (or the pod) points at. */
+export async function runPipelineCommand(config: PipelineCommandConfig, { logger, signal }: JobContext): Promise<void> {
+  const api = await KubernetesJobsApi.connect({ kubeconfig: config.kubeconfig, namespace: config.namespace });
+  const storage = openStorage(config.dataUrl);
+  const run = { dataset: config.category, runId: config.runId };
+  await runPipeline(
+    { category: config.category, runId: config.runId, release: config.release, stages: config.stages, ownerJob: config.ownerJob, pollIntervalMs: config.pollIntervalMs },
+    {
+      api,
+      isComplete: async (stage) => (await stageCompletion(storage, run, STAGE_FOLDERS[stage as Stage])).complete,
+      logger,
+      signal,
+    },
+  );
+}
