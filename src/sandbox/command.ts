@@ -1,6 +1,6 @@
 import type { Options } from 'yargs';
 import { createLogger } from '../runtime/logger.js';
-import { parseChoice, parseInteger, parseNumber, readSetting, type Argv } from '../runtime/settings.js';
+import { parseChoice, parseHttpUrl, parseInteger, parseNumber, readSetting, type Argv } from '../runtime/settings.js';
 import { parseIsoDay, today } from '../runtime/calendar.js';
 import { SANDBOX_PASSWORD, SANDBOX_USERNAME, Sandbox } from './server.js';
 
@@ -10,6 +10,7 @@ const FAULTS = 'Faults:';
 export const SANDBOX_OPTIONS: Record<string, Options> = {
   port: { type: 'number', group: GROUP, describe: 'Port on 127.0.0.1 (default 8080; 0 picks a free one)' },
   host: { type: 'string', group: GROUP, describe: 'Address to listen on (default 127.0.0.1)' },
+  'public-url': { type: 'string', group: GROUP, describe: 'The URL clients reach it by, used in image URLs (e.g. http://titelive-sandbox:8080 behind a Service); default: the listening address' },
   products: { type: 'number', group: GROUP, describe: 'Products per category (default 5000)' },
   seed: { type: 'number', group: GROUP, describe: 'Catalog seed: the same seed gives the same catalog (default 1)' },
   days: { type: 'number', group: GROUP, describe: 'Products are modified over this many days (default 30)' },
@@ -33,6 +34,7 @@ export async function runSandboxCommand(argv: Argv): Promise<number> {
   const sandbox = new Sandbox({
     port: parseInteger(read(argv, 'port'), { min: 0, max: 65_535 }) ?? 8080,
     host: read(argv, 'host').raw ?? '127.0.0.1',
+    publicUrl: parseHttpUrl(read(argv, 'public-url'))?.replace(/\/+$/, ''),
     products: parseInteger(read(argv, 'products'), { min: 1, max: 10_000_000 }) ?? 5_000,
     seed: parseInteger(read(argv, 'seed')) ?? 1,
     days: parseInteger(read(argv, 'days'), { min: 1, max: 3_650 }) ?? 30,

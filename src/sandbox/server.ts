@@ -17,6 +17,8 @@ export const SANDBOX_PASSWORD = 'sandbox';
 export interface SandboxOptions {
   port?: number;
   host?: string;
+  /** The URL clients use (behind a Service or proxy); default: the listening address. */
+  publicUrl?: string | undefined;
   products?: number;
   seed?: number;
   endDay?: string;
@@ -80,7 +82,7 @@ export class Sandbox {
       this.server.listen(this.options.port ?? 0, this.options.host ?? '127.0.0.1', resolve);
     });
     const address = this.server.address() as AddressInfo;
-    this.baseUrl = `http://${address.address}:${address.port}`;
+    this.baseUrl = this.options.publicUrl ?? `http://${address.address}:${address.port}`;
     (this.catalog.options as { imageBaseUrl: string }).imageBaseUrl = `${this.baseUrl}/images`;
     return this.baseUrl;
   }

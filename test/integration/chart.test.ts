@@ -1,9 +1,11 @@
 import { expect } from 'chai';
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { parseAllDocuments } from 'yaml';
+import { KubeOpenApi } from '../helpers/kube-openapi.js';
 import { ROOT, TOOLS_BIN, requireService } from '../helpers/services.js';
 
 const CHART = path.join(ROOT, 'charts', 'titelive-etl');
@@ -18,8 +20,8 @@ function helm(context: Mocha.Context, args: string[]) {
 }
 
 /** One rendered document (by kind) of `helm template` output. */
-function documentOf(rendered: string, kind: string): string {
-  const document = rendered.split(/^---$/m).find((text) => new RegExp(`^kind: ${kind}$`, 'm').test(text));
+function documentOf(rendered: string, kind: string, nameSuffix = ''): string {
+  const document = rendered.split(/^---$/m).find((text) => new RegExp(`^kind: ${kind}$`, 'm').test(text) && new RegExp(`^  name: \\S*${nameSuffix}$`, 'm').test(text));
   expect(document, `a ${kind} in the rendered chart`).to.be.a('string');
   return document!;
 }
@@ -37,7 +39,7 @@ describe('Helm chart: observability resources (real helm, promtool)', function (
   it('ships the dashboard in a ConfigMap labelled for the Grafana sidecar (label configurable)', function () {
     const defaults = helm(this, ['template', 'etl', CHART]);
     expect(defaults.status, defaults.stderr).to.equal(0);
-    const configMap = documentOf(defaults.stdout, 'ConfigMap');
+    const configMap = documentOf(defaults.stdout, 'ConfigMap', '-dashboard');
     expect(configMap).to.match(/^\s+grafana_dashboard: "1"$/m);
     expect(configMap).to.match(/app\.kubernetes\.io\/instance: etl/);
     const json = configMap.split('titelive-etl.json: |-\n')[1]!.split('\n').map((line) => line.slice(4)).join('\n');
@@ -45,7 +47,7 @@ describe('Helm chart: observability resources (real helm, promtool)', function (
     expect(defaults.stdout, 'rules are off by default (they need the Prometheus Operator)').to.not.match(/kind: PrometheusRule/);
 
     const custom = helm(this, ['template', 'etl', CHART, '--set', 'grafanaDashboard.label.key=dashboards', '--set', 'grafanaDashboard.label.value=titelive']);
-    expect(documentOf(custom.stdout, 'ConfigMap')).to.match(/^\s+dashboards: "titelive"$/m);
+    expect(documentOf(custom.stdout, 'ConfigMap', '-dashboard')).to.match(/^\s+dashboards: "titelive"$/m);
   });
 
   it('renders a PrometheusRule whose rules pass promtool check rules, with the thresholds from values', async function () {
@@ -70,5 +72,200 @@ describe('Helm chart: observability resources (real helm, promtool)', function (
       expect(result.status, bad.join(' ')).to.not.equal(0);
       expect(result.stderr, bad.join(' ')).to.match(/schema/i);
     }
+  });
+});
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- rendered manifests are checked field by field
+type Manifest = Record<string, any>;
+
+function render(context: Mocha.Context, args: string[]): Manifest[] {
+  const result = helm(context, ['template', 'titelive-etl', CHART, '--namespace', 'etl', ...args]);
+  expect(result.status, result.stderr).to.equal(0);
+  return parseAllDocuments(result.stdout).map((document) => document.toJS() as Manifest).filter(Boolean);
+}
+
+const CI_VALUES = readdirSync(path.join(CHART, 'ci')).filter((name) => name.endsWith('-values.yaml')).sort();
+const STAGES = ['plan', 'fetch', 'parse', 'images', 'load'];
+const podSpecOf = (cronJob: Manifest): Manifest => cronJob.spec.jobTemplate.spec.template.spec;
+const envOf = (cronJob: Manifest): Record<string, string> =>
+  Object.fromEntries((podSpecOf(cronJob).containers[0].env as Manifest[]).filter((variable) => 'value' in variable).map((variable) => [variable.name, variable.value]));
+
+describe('Helm chart: CronJobs, Indexed Jobs, RBAC and security (real helm, Kubernetes OpenAPI offline)', function () {
+  this.timeout(120_000);
+
+  it('has scenario values files in ci/ that pass helm lint --strict', function () {
+    expect(CI_VALUES.length).to.be.at.least(4);
+    for (const file of CI_VALUES) {
+      const result = helm(this, ['lint', '--strict', CHART, '-f', path.join(CHART, 'ci', file)]);
+      expect(result.status, `${file}: ${result.stdout}${result.stderr}`).to.equal(0);
+    }
+  });
+
+  it('renders, for every ci/ values file, manifests the Kubernetes 1.31 OpenAPI schemas accept (unknown fields refused)', function () {
+    if (!KubeOpenApi.available()) requireService(this, 'the Kubernetes OpenAPI document (tools/kubernetes/swagger.json)');
+    const openApi = new KubeOpenApi();
+    for (const file of CI_VALUES) {
+      const manifests = render(this, ['-f', path.join(CHART, 'ci', file)]);
+      for (const manifest of manifests) {
+        const errors = openApi.validate(manifest);
+        if (errors === undefined) {
+          expect(manifest.apiVersion, `${file}: ${manifest.kind} is a built-in kind or a Prometheus Operator resource`).to.equal('monitoring.coreos.com/v1');
+          continue;
+        }
+        expect(errors, `${file}: ${manifest.kind} ${manifest.metadata.name}`).to.equal('');
+      }
+    }
+    // The validator itself refuses what the API server would.
+    const cronJob = render(this, []).find((manifest) => manifest.kind === 'CronJob')!;
+    podSpecOf(cronJob).containers[0].envFrm = [];
+    expect(openApi.validate(cronJob)).to.contain("additional properties 'envFrm'");
+  });
+
+  it('installs one pipeline CronJob per category and one suspended template per category and stage', function () {
+    const manifests = render(this, []);
+    const cronJobs = manifests.filter((manifest) => manifest.kind === 'CronJob');
+    const names = cronJobs.map((cronJob) => cronJob.metadata.name).sort();
+    const expected = ['paper', 'music'].flatMap((category) => ['pipeline', ...STAGES].map((stage) => `titelive-etl-${category}-${stage}`)).sort();
+    expect(names).to.deep.equal(expected);
+    for (const cronJob of cronJobs) {
+      expect(cronJob.metadata.name.length, 'CronJob names stop at 52 characters').to.be.at.most(52);
+      const pipeline = cronJob.metadata.name.endsWith('-pipeline');
+      expect(cronJob.spec.suspend, cronJob.metadata.name).to.equal(!pipeline);
+      expect(cronJob.spec.concurrencyPolicy).to.equal('Forbid');
+      expect(cronJob.spec.timeZone).to.equal('Europe/Paris');
+      const job = cronJob.spec.jobTemplate.spec;
+      const container = podSpecOf(cronJob).containers[0];
+      expect(job.podFailurePolicy.rules[0]).to.deep.include({ action: 'FailJob' });
+      expect(job.podFailurePolicy.rules[0].onExitCodes.containerName).to.equal(container.name);
+      expect(job.podFailurePolicy.rules[0].onExitCodes.values).to.include(2);
+      expect(job.podFailurePolicy.rules[1]).to.deep.equal({ action: 'Ignore', onPodConditions: [{ type: 'DisruptionTarget', status: 'True' }] });
+      expect(job.activeDeadlineSeconds).to.be.a('number');
+      expect(job.ttlSecondsAfterFinished).to.be.a('number');
+      expect(envOf(cronJob), 'no RUN_ID: a stage picks today\'s run, the pipeline passes its own').to.not.have.property('RUN_ID');
+    }
+    const pipeline = cronJobs.find((cronJob) => cronJob.metadata.name === 'titelive-etl-paper-pipeline')!;
+    expect(pipeline.spec.startingDeadlineSeconds).to.be.a('number');
+    expect(podSpecOf(pipeline).containers[0].args).to.deep.equal(['pipeline']);
+    const fieldRefs = Object.fromEntries((podSpecOf(pipeline).containers[0].env as Manifest[]).filter((variable) => variable.valueFrom).map((variable) => [variable.name, variable.valueFrom.fieldRef.fieldPath]));
+    expect(fieldRefs).to.deep.equal({ POD_NAMESPACE: 'metadata.namespace', PIPELINE_JOB_NAME: "metadata.labels['batch.kubernetes.io/job-name']" });
+    expect(envOf(pipeline).RELEASE_NAME).to.equal('titelive-etl');
+  });
+
+  it('makes sharded stages Indexed Jobs whose completions reach the pod as SHARD_COUNT, and shares the Titelive budget', function () {
+    const manifests = render(this, ['-f', path.join(CHART, 'ci', 'paper-only-values.yaml'), '--set', 'titelive.rateLimit=6']);
+    const byName = new Map(manifests.filter((manifest) => manifest.kind === 'CronJob').map((cronJob) => [cronJob.metadata.name, cronJob]));
+    expect(byName.has('titelive-etl-music-fetch'), 'music is disabled').to.equal(false);
+    const plan = byName.get('titelive-etl-paper-plan')!;
+    expect(plan.spec.jobTemplate.spec.completionMode).to.equal(undefined);
+    expect(envOf(plan)).to.include({ WINDOW_DAYS: '3', PARALLELISM: '1' });
+    const shards = { fetch: 2, parse: 1, images: 3, load: 1 };
+    for (const [stage, count] of Object.entries(shards)) {
+      const cronJob = byName.get(`titelive-etl-paper-${stage}`)!;
+      const job = cronJob.spec.jobTemplate.spec;
+      expect(job, stage).to.include({ completionMode: 'Indexed', completions: count });
+      expect(job.backoffLimitPerIndex, stage).to.be.a('number');
+      expect(envOf(cronJob).SHARD_COUNT, stage).to.equal(String(count));
+    }
+    expect(byName.get('titelive-etl-paper-fetch')!.spec.jobTemplate.spec.parallelism).to.equal(1);
+    expect(envOf(byName.get('titelive-etl-paper-fetch')!).PARALLELISM, 'one fetch pod at once, one category').to.equal('1');
+    expect(envOf(byName.get('titelive-etl-paper-images')!)).to.include({ HTTP_MAX_SOCKETS: '64' });
+    expect(envOf(byName.get('titelive-etl-paper-parse')!)).to.include({ PARSE_WORKERS: '2' });
+    const configMap = manifests.find((manifest) => manifest.kind === 'ConfigMap' && manifest.metadata.name === 'titelive-etl')!;
+    expect(configMap.data).to.include({ TITELIVE_RATE_LIMIT: '6', TZ: 'Europe/Paris', LOG_FORMAT: 'json', METRICS_PORT: '9464' });
+
+    const both = render(this, ['--set', 'stages.fetch.parallelism=3']);
+    const fetch = both.find((manifest) => manifest.metadata?.name === 'titelive-etl-paper-fetch')!;
+    expect(envOf(fetch).PARALLELISM, 'fetch pods of both categories may run at once: 3 × 2').to.equal('6');
+  });
+
+  it('keeps references, labels and selectors consistent: ConfigMap, ServiceAccounts, Role, NetworkPolicy, PodMonitor', function () {
+    const manifests = render(this, ['-f', path.join(CHART, 'ci', 'production-values.yaml')]);
+    const of = (kind: string) => manifests.filter((manifest) => manifest.kind === kind);
+    const cronJobs = of('CronJob');
+    const configMaps = new Set(of('ConfigMap').map((manifest) => manifest.metadata.name));
+    const serviceAccounts = new Map(of('ServiceAccount').map((manifest) => [manifest.metadata.name, manifest]));
+    const networkPolicy = of('NetworkPolicy')[0]!;
+    const podMonitor = of('PodMonitor')[0]!;
+    const role = of('Role')[0]!;
+    const roleBinding = of('RoleBinding')[0]!;
+    for (const cronJob of cronJobs) {
+      const template = cronJob.spec.jobTemplate.spec.template;
+      const pod = template.spec;
+      const name = cronJob.metadata.name;
+      expect(configMaps.has(pod.containers[0].envFrom[0].configMapRef.name), name).to.equal(true);
+      expect(serviceAccounts.has(pod.serviceAccountName), `${name} uses an existing ServiceAccount`).to.equal(true);
+      for (const selector of [networkPolicy.spec.podSelector.matchLabels, podMonitor.spec.selector.matchLabels]) {
+        expect(template.metadata.labels, `${name}: pods match the selectors`).to.deep.include(selector);
+      }
+      expect(pod.containers[0].ports[0]).to.deep.include({ name: 'metrics', containerPort: 9464 });
+      expect(pod.containers[0].image).to.match(/@sha256:[0-9a-f]{64}$/);
+      const pipeline = name.endsWith('-pipeline');
+      expect(pod.automountServiceAccountToken, `${name}: an API token only where the pipeline needs it`).to.equal(pipeline);
+      expect(pod.serviceAccountName).to.equal(pipeline ? 'titelive-etl-pipeline' : 'titelive-etl');
+      // Security: non-root, read-only root filesystem with /tmp on an emptyDir, no capabilities, RuntimeDefault seccomp.
+      expect(pod.securityContext).to.deep.include({ runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } });
+      expect(pod.containers[0].securityContext).to.deep.equal({ allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } });
+      expect(pod.containers[0].volumeMounts).to.deep.include({ name: 'tmp', mountPath: '/tmp' });
+      expect(pod.volumes.find((volume: Manifest) => volume.name === 'tmp').emptyDir).to.be.an('object');
+      expect(pod.restartPolicy).to.equal('Never');
+    }
+    for (const account of serviceAccounts.values()) {
+      expect(account.metadata.annotations).to.have.property('iam.gke.io/gcp-service-account');
+      expect(account.automountServiceAccountToken).to.equal(false);
+    }
+    // The Role allows exactly the pipeline's calls, on exactly this release's stage templates.
+    const templates = cronJobs.map((cronJob) => cronJob.metadata.name).filter((name) => !name.endsWith('-pipeline')).sort();
+    expect(role.rules).to.deep.equal([
+      { apiGroups: ['batch'], resources: ['cronjobs'], verbs: ['get'], resourceNames: role.rules[0].resourceNames },
+      { apiGroups: ['batch'], resources: ['jobs'], verbs: ['get', 'list', 'create'] },
+    ]);
+    expect([...role.rules[0].resourceNames].sort()).to.deep.equal(templates);
+    expect(roleBinding.roleRef.name).to.equal(role.metadata.name);
+    expect(roleBinding.subjects).to.deep.equal([{ kind: 'ServiceAccount', name: 'titelive-etl-pipeline', namespace: 'etl' }]);
+    expect(networkPolicy.spec.policyTypes).to.deep.equal(['Egress']);
+    expect(networkPolicy.spec.egress.flatMap((rule: Manifest) => rule.ports.map((port: Manifest) => port.port))).to.include.members([53, 443, 27017, 9091]);
+    // Secrets are mounted as files, never put in env values.
+    const load = cronJobs.find((cronJob) => cronJob.metadata.name === 'titelive-etl-paper-load')!;
+    expect(envOf(load).MONGODB_URI_FILE).to.equal('/var/run/secrets/mongodb/uri');
+    expect(JSON.stringify(manifests)).to.not.match(/mongodb(\+srv)?:\/\//);
+  });
+
+  it('mounts the credentials Secret for the stages that call Titelive, or reads Secret Manager', function () {
+    const manifests = render(this, []);
+    const fetch = manifests.find((manifest) => manifest.metadata?.name === 'titelive-etl-paper-fetch')!;
+    expect(envOf(fetch)).to.include({ TITELIVE_PASSWORD_FILE: '/var/run/secrets/titelive/password' });
+    expect(podSpecOf(fetch).volumes.find((volume: Manifest) => volume.name === 'titelive-credentials').secret.secretName).to.equal('titelive-credentials');
+    const parse = manifests.find((manifest) => manifest.metadata?.name === 'titelive-etl-paper-parse')!;
+    expect(podSpecOf(parse).volumes.map((volume: Manifest) => volume.name), 'parse needs no credentials').to.deep.equal(['tmp']);
+
+    const secretManager = render(this, ['-f', path.join(CHART, 'ci', 'secret-manager-values.yaml')]);
+    const configMap = secretManager.find((manifest) => manifest.kind === 'ConfigMap' && manifest.metadata.name === 'titelive-etl')!;
+    expect(configMap.data).to.include({ TITELIVE_SECRETS_SOURCE: 'secret-manager', GCP_PROJECT_ID: 'my-project' });
+    const smFetch = secretManager.find((manifest) => manifest.metadata?.name === 'titelive-etl-paper-fetch')!;
+    expect(envOf(smFetch)).to.not.have.property('TITELIVE_PASSWORD_FILE');
+  });
+
+  it('refuses bad values with a message: schema, release name too long, no category', function () {
+    const bad = [
+      ['--set', 'stages.fetch.shards=0'],
+      ['--set', 'titelive.credentials.source=vault'],
+      ['--set', 'stages.fetch.shard=3'],
+      ['--set', 'categories.paper.schedule=daily'],
+      ['--set', 'dataUrl=s3://bucket/runs'],
+      ['--set', 'image.digest=latest'],
+    ];
+    for (const args of bad) {
+      const result = helm(this, ['template', 'etl', CHART, ...args]);
+      expect(result.status, args.join(' ')).to.not.equal(0);
+      expect(result.stderr, args.join(' ')).to.match(/schema/i);
+    }
+    const long = helm(this, ['template', 'a-release-name-that-is-much-too-long-for-it', CHART]);
+    expect(long.status).to.not.equal(0);
+    expect(long.stderr).to.contain('use at most 37');
+    const none = helm(this, ['template', 'etl', CHART, '--set', 'categories.paper.enabled=false', '--set', 'categories.music.enabled=false']);
+    expect(none.status).to.not.equal(0);
+    expect(none.stderr).to.contain('enable at least one');
+    const secretManager = helm(this, ['template', 'etl', CHART, '--set', 'titelive.credentials.source=secret-manager']);
+    expect(secretManager.stderr).to.contain('projectId is required');
   });
 });
