@@ -80,7 +80,10 @@ export class KubernetesJobsApi implements JobsApi {
       const reason = statusMessage(error.body) ?? `HTTP ${error.code}`;
       if (error.code === 401) return new ConfigError(`kubernetes: ${what} in ${where}: not authenticated (${reason}); check the kubeconfig's credentials`);
       if (error.code === 403) {
-        return new ConfigError(`kubernetes: ${what} in ${where}: forbidden (${reason}); the pipeline's ServiceAccount needs the chart's Role (get cronjobs; get, list, create jobs)`);
+        return new ConfigError(
+          `kubernetes: ${what} in ${where}: forbidden (${reason}); the pipeline's ServiceAccount may read only its release's stage CronJobs ` +
+            "and get, list, create Jobs: check --release and --namespace, and that the chart's Role is bound",
+        );
       }
       return new WorkFailedError(`kubernetes: ${what} in ${where} failed: ${reason}`);
     }
