@@ -101,11 +101,25 @@ async function startStage(config: PipelineConfig, deps: PipelineDeps, stage: str
   return created;
 }
 
+/** Reads of a Job that may fail in a row (API server restart, network blip) before the pipeline gives up. */
+const MAX_READ_FAILURES = 30;
+
 /** Polls the Job until Kubernetes marks it Complete or Failed; logs each change of its counts. */
 async function watchJob(config: PipelineConfig, deps: PipelineDeps, stage: string, name: string): Promise<JobState> {
   let last = '';
+  let failures = 0;
   for (;;) {
-    const job = await deps.api.readJob(name);
+    let job: V1Job | undefined;
+    try {
+      job = await deps.api.readJob(name);
+      failures = 0;
+    } catch (error) {
+      failures += 1;
+      if (error instanceof ConfigError || failures >= MAX_READ_FAILURES) throw error;
+      deps.logger.warn({ event: 'stage_read_failed', stage, job: name, failures }, `pipeline: ${stage}: ${(error as Error).message}; trying again`);
+      await sleep(config.pollIntervalMs, deps.signal);
+      continue;
+    }
     if (!job) throw new WorkFailedError(`pipeline: ${stage}: Job ${name} was deleted while the pipeline watched it; rerun the pipeline to start the stage again`);
     const state = jobState(job);
     const summary = describeJobState(state);
