@@ -269,3 +269,36 @@ describe('Helm chart: CronJobs, Indexed Jobs, RBAC and security (real helm, Kube
     expect(secretManager.stderr).to.contain('projectId is required');
   });
 });
+
+describe('k8s/ and skaffold.yaml', function () {
+  this.timeout(60_000);
+
+  it('k8s/local renders with kustomize into objects the Kubernetes OpenAPI schemas accept, with the Secrets the chart reads', function () {
+    if (!KubeOpenApi.available()) requireService(this, 'the Kubernetes OpenAPI document (tools/kubernetes/swagger.json)');
+    const result = spawnSync('kubectl', ['kustomize', path.join(ROOT, 'k8s', 'local')], { encoding: 'utf8' });
+    if (result.error) requireService(this, 'kubectl');
+    expect(result.status, result.stderr).to.equal(0);
+    const manifests = parseAllDocuments(result.stdout).map((document) => document.toJS() as Manifest).filter(Boolean);
+    const openApi = new KubeOpenApi();
+    for (const manifest of manifests) expect(openApi.validate(manifest), `${manifest.kind} ${manifest.metadata.name}`).to.equal('');
+    const names = manifests.map((manifest) => `${manifest.kind}/${manifest.metadata.name}`);
+    expect(names).to.include.members(['Deployment/titelive-sandbox', 'Service/titelive-sandbox', 'Deployment/fake-gcs', 'Deployment/mongodb', 'Deployment/pushgateway', 'Secret/titelive-credentials', 'Secret/titelive-mongodb']);
+    const values = readFileSync(path.join(ROOT, 'k8s', 'local-values.yaml'), 'utf8');
+    for (const service of ['titelive-sandbox:8080', 'fake-gcs:4443', 'pushgateway:9091']) expect(values).to.contain(service);
+  });
+
+  it('the local and GKE values pass the chart schema, and skaffold.yaml points at files that exist', function () {
+    for (const file of ['local-values.yaml', 'gke-values.example.yaml']) {
+      const result = helm(this, ['lint', '--strict', CHART, '-f', path.join(ROOT, 'k8s', file)]);
+      expect(result.status, `${file}: ${result.stdout}${result.stderr}`).to.equal(0);
+    }
+    const skaffold = parseAllDocuments(readFileSync(path.join(ROOT, 'skaffold.yaml'), 'utf8'))[0]!.toJS() as Manifest;
+    expect(existsSync(path.join(ROOT, skaffold.build.artifacts[0].docker.dockerfile))).to.equal(true);
+    for (const folder of skaffold.manifests.kustomize.paths) expect(existsSync(path.join(ROOT, folder, 'kustomization.yaml')), folder).to.equal(true);
+    const release = skaffold.deploy.helm.releases[0];
+    expect(existsSync(path.join(ROOT, release.chartPath, 'Chart.yaml'))).to.equal(true);
+    for (const file of release.valuesFiles) expect(existsSync(path.join(ROOT, file)), file).to.equal(true);
+    const gke = skaffold.profiles.find((profile: Manifest) => profile.name === 'gke');
+    expect(existsSync(path.join(ROOT, gke.deploy.helm.releases[0].valuesFiles[0].replace(/\.yaml$/, '.example.yaml'))), 'the GKE values have an example').to.equal(true);
+  });
+});
