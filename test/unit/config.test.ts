@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { resolveFetchConfig, resolvePlanConfig, resolveShard, resolveWindow } from '../../src/config.js';
+import { resolveFetchConfig, resolvePipelineConfig, resolvePlanConfig, resolveShard, resolveWindow } from '../../src/config.js';
 import { ConfigError } from '../../src/runtime/errors.js';
 
 const creds = { TITELIVE_USERNAME: 'u', TITELIVE_PASSWORD: 'p' };
@@ -64,5 +64,16 @@ describe('config', () => {
     expect(parallelism.message).to.contain('PARALLELISM');
     const batch = await configError(resolveFetchConfig({ category: 'paper', 'data-url': './d', 'batch-size': 251 }, creds));
     expect(batch.message).to.contain('--batch-size').and.contain('250');
+  });
+
+  it("pipeline: reads the chart's variables, and refuses stages out of order, unknown stages and release names the chart cannot have", async () => {
+    const env = { CATEGORY: 'paper', DATA_URL: 'gs://b/runs', RELEASE_NAME: 'etl', POD_NAMESPACE: 'data', PIPELINE_JOB_NAME: 'paper-manual-1', POLL_INTERVAL_MS: '10000' };
+    const config = resolvePipelineConfig({ 'run-id': '2026-11-23' }, env);
+    expect(config).to.deep.include({ release: 'etl', namespace: 'data', ownerJob: 'paper-manual-1', pollIntervalMs: 10_000, stages: ['plan', 'fetch', 'parse', 'images', 'load'] });
+    expect(resolvePipelineConfig({ stages: 'images,load' }, env).stages).to.deep.equal(['images', 'load']);
+    expect((await configError(() => resolvePipelineConfig({ stages: 'load,images' }, env))).message).to.contain('in run order');
+    expect((await configError(() => resolvePipelineConfig({ stages: 'plan,upload' }, env))).message).to.contain('unknown stages (upload)');
+    expect((await configError(() => resolvePipelineConfig({}, { ...env, RELEASE_NAME: 'Titelive_ETL' }))).message).to.contain('RELEASE_NAME').and.contain("'Titelive_ETL'");
+    expect((await configError(() => resolvePipelineConfig({ release: 'r'.repeat(38) }, env))).message).to.contain('up to 37');
   });
 });
