@@ -13,7 +13,12 @@ import { runJob, type JobContext } from './runtime/harness.js';
 import { Telemetry, type TelemetryConfig } from './runtime/telemetry.js';
 import { createLogger } from './runtime/logger.js';
 import type { ShardManifest } from './runtime/manifest.js';
-import { parseHttpUrl, parseInteger, parseNumber, readSetting, type Argv, type Env } from './runtime/settings.js';
+import { parseBoolean, parseHttpUrl, parseInteger, parseNumber, readSetting, type Argv, type Env } from './runtime/settings.js';
+import { isShardComplete } from './runtime/completion.js';
+import type { Shard } from './runtime/sharding.js';
+import { openStorage } from './runtime/storage/open-storage.js';
+import { STAGE_FOLDERS, isStage } from './stages/stage-outputs.js';
+import type { Logger } from 'pino';
 import { runSandboxCommand, SANDBOX_OPTIONS } from './sandbox/command.js';
 import { runFetch } from './stages/fetch.js';
 import { runImages } from './stages/images.js';
@@ -54,6 +59,7 @@ async function stageCommand<Config extends object>(
     return;
   }
   const code = await runJob({ name, logger }, async (context) => {
+    if (await alreadyComplete(name, config, argv, logger)) return;
     const manifest = await work(config, context);
     if (manifest) {
       logger.info({ event: 'shard_complete', counts: manifest.counts, outputs: manifest.outputs.map((file) => file.path) }, `${name}: ${describeCounts(manifest.counts)}`);
@@ -61,6 +67,16 @@ async function stageCommand<Config extends object>(
   });
   await telemetry.finish(code);
   process.exitCode = code;
+}
+
+/** With --skip-complete-shards, a shard whose manifest is there is not redone (a resumed stage). */
+async function alreadyComplete(name: string, config: object, argv: Argv, logger: Logger): Promise<boolean> {
+  const { category, runId, dataUrl, shard, mode } = config as { category?: string; runId?: string; dataUrl?: string; shard?: Shard; mode?: string };
+  if (!isStage(name) || !category || !runId || !dataUrl || !shard || (mode !== undefined && mode !== 'run')) return false;
+  if (!parseBoolean(readSetting(argv, env, sourceOf('skip-complete-shards')))) return false;
+  if (!(await isShardComplete(openStorage(dataUrl), { dataset: category, runId }, STAGE_FOLDERS[name], shard))) return false;
+  logger.info({ event: 'shard_skipped_complete' }, `${name}: shard ${shard.index + 1}/${shard.count} of ${category}/${runId} is already complete; skipped (--skip-complete-shards)`);
+  return true;
 }
 
 function exitOnConfigError(command: string, error: unknown): void {

@@ -43,6 +43,7 @@ export const OPTIONS = {
   'write-batch-size': { env: 'MONGODB_BATCH_SIZE', group: LOAD, type: 'number', describe: 'Load: documents per unordered bulk write (default 1000)' },
   'shard-index': { env: 'JOB_COMPLETION_INDEX', group: SHARD, type: 'number', describe: 'This shard (0-based); Kubernetes Indexed Jobs set JOB_COMPLETION_INDEX' },
   'shard-count': { env: 'SHARD_COUNT', group: SHARD, type: 'number', describe: 'Number of shards of this stage (default 1)' },
+  'skip-complete-shards': { env: 'SKIP_COMPLETE_SHARDS', group: SHARD, type: 'boolean', describe: "Exit 0 at once when this shard's manifest is already there for the same shard count (the pipeline sets it when it resumes a stage; default false: redo the shard)" },
   'api-url': { env: 'TITELIVE_API_URL', group: TITELIVE, type: 'string', describe: 'Titelive API base URL (default https://catsearch.epagine.fr/v1)' },
   'login-url': { env: 'TITELIVE_LOGIN_URL', group: TITELIVE, type: 'string', describe: 'Titelive login base URL (default https://login.epagine.fr/v1/login)' },
   username: { env: 'TITELIVE_USERNAME', group: TITELIVE, type: 'string', describe: 'Titelive username (or TITELIVE_USERNAME_FILE, or Secret Manager)' },
@@ -88,5 +89,5 @@ export const TITELIVE_OPTIONS: OptionName[] = [
   'api-url', 'login-url', 'username', 'password', 'secrets-source', 'gcp-project-id',
   'rate-limit', 'parallelism', 'concurrency', 'max-sockets', 'http-timeout-ms', 'max-attempts',
 ];
-export const SHARD_OPTIONS: OptionName[] = ['shard-index', 'shard-count'];
+export const SHARD_OPTIONS: OptionName[] = ['shard-index', 'shard-count', 'skip-complete-shards'];
 export const OBSERVABILITY_OPTIONS: OptionName[] = ['log-level', 'log-format', 'metrics-port', 'pushgateway-url'];

@@ -13,8 +13,8 @@ export interface JobRequest {
 
 /**
  * A Job built from a CronJob's jobTemplate the way `kubectl create job --from=cronjob/…` builds
- * it (template labels, annotations and spec; the instantiate annotation), plus the run id in
- * every container's environment, labels to find it again and an owner reference to the pipeline.
+ * it (template labels, annotations and spec; the instantiate annotation), plus the run id and
+ * SKIP_COMPLETE_SHARDS in every container's environment, labels to find it again and an owner reference to the pipeline.
  */
 export function jobFromCronJob(cronJob: V1CronJob, request: JobRequest): V1Job {
   const template = cronJob.spec?.jobTemplate;
@@ -23,7 +23,13 @@ export function jobFromCronJob(cronJob: V1CronJob, request: JobRequest): V1Job {
   const podSpec = spec.template.spec;
   if (!podSpec) throw new Error(`CronJob ${cronJob.metadata?.name} has no pod template spec`);
   for (const container of [...podSpec.containers, ...(podSpec.initContainers ?? [])]) {
-    container.env = [...(container.env ?? []).filter((variable) => variable.name !== 'RUN_ID'), { name: 'RUN_ID', value: request.runId }];
+    // A resumed stage redoes only the shards whose manifest is missing.
+    const ours = new Set(['RUN_ID', 'SKIP_COMPLETE_SHARDS']);
+    container.env = [
+      ...(container.env ?? []).filter((variable) => !ours.has(variable.name)),
+      { name: 'RUN_ID', value: request.runId },
+      { name: 'SKIP_COMPLETE_SHARDS', value: 'true' },
+    ];
   }
   // Pod labels help `kubectl logs -l titelive-etl/run=…`; the Job controller adds its own selector.
   spec.template.metadata = {

@@ -1,6 +1,6 @@
 import { UpstreamIncompleteError } from './errors.js';
 import { readManifests, type ShardManifest } from './manifest.js';
-import { stageFolder, type RunRef } from './run-layout.js';
+import { manifestPath, stageFolder, type RunRef } from './run-layout.js';
 import type { Storage } from './storage/storage.js';
 
 export interface StageCompletion {
@@ -40,6 +40,14 @@ export async function requireStageComplete(storage: Storage, run: RunRef, upstre
     );
   }
   return completion.manifests;
+}
+
+/** Whether one shard's manifest is there, written for the same shard count. */
+export async function isShardComplete(storage: Storage, run: RunRef, stage: string, shard: { index: number; count: number }): Promise<boolean> {
+  const path = manifestPath(run, stage, shard.index);
+  if (!(await storage.exists(path))) return false;
+  const manifest = JSON.parse(await storage.readText(path)) as Partial<ShardManifest>;
+  return manifest.shardCount === shard.count;
 }
 
 function range(count: number): number[] {

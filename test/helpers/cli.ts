@@ -32,7 +32,7 @@ export function runCli(args: string[], env: Record<string, string | undefined> =
 function cleanEnv(): Record<string, string | undefined> {
   const env = { ...process.env };
   for (const key of Object.keys(env)) {
-    if (/^(TITELIVE_|DATA_URL|RUN_ID|CATEGORY|SHARD_COUNT|JOB_COMPLETION_INDEX|PARALLELISM|LIMIT|WINDOW_DAYS|MIN_MODIFIED_DATE|MAX_MODIFIED_DATE|LOG_|KUBECONFIG|POD_NAMESPACE|RELEASE_NAME|PIPELINE_|POLL_INTERVAL_MS)/.test(key)) delete env[key];
+    if (/^(TITELIVE_|DATA_URL|RUN_ID|CATEGORY|SHARD_COUNT|JOB_COMPLETION_INDEX|PARALLELISM|LIMIT|WINDOW_DAYS|MIN_MODIFIED_DATE|MAX_MODIFIED_DATE|LOG_|SKIP_COMPLETE_SHARDS|KUBECONFIG|POD_NAMESPACE|RELEASE_NAME|PIPELINE_|POLL_INTERVAL_MS)/.test(key)) delete env[key];
   }
   return env;
 }

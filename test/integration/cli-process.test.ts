@@ -111,6 +111,16 @@ describe('the CLI as a process', function () {
     const rows = await rawRows(killedDir);
     expect(rows.length).to.be.greaterThan(50);
     expect(rows).to.deep.equal(await rawRows(referenceDir));
+
+    // A resumed stage (the pipeline sets SKIP_COMPLETE_SHARDS) does not redo a complete shard.
+    const lookups = sandbox.getStats().eanLookups;
+    const resumed = await runCli(args(killedDir), { ...sandboxEnv(sandbox), SKIP_COMPLETE_SHARDS: 'true' });
+    expect(resumed.code, resumed.stderr).to.equal(0);
+    expect(resumed.stdout + resumed.stderr).to.contain('already complete; skipped');
+    expect(sandbox.getStats().eanLookups, 'no Titelive call').to.equal(lookups);
+    const otherCount = await runCli([...args(killedDir), '--shard-count', '2', '--shard-index', '1', '--skip-complete-shards'], sandboxEnv(sandbox));
+    expect(otherCount.code, 'a manifest for another shard count is not this shard').to.equal(0);
+    expect(otherCount.stdout + otherCount.stderr).to.not.contain('already complete');
   });
 
   it('4 fetch workers sharing a budget of R requests/s never exceed R in any second and see no 429', async () => {

@@ -42,7 +42,7 @@ describe('pipeline orchestrator: Job names, template copy, status', function () 
     expect(job.metadata!.labels).to.deep.equal({ 'app.kubernetes.io/component': 'fetch', 'titelive-etl/category': 'paper', 'titelive-etl/stage': 'fetch', 'titelive-etl/run': '20261123' });
     expect(job.metadata!.annotations).to.deep.equal({ note: 'kept', 'cronjob.kubernetes.io/instantiate': 'manual', 'titelive-etl/run-id': '2026-11-23', 'titelive-etl/attempt': '2' });
     expect(job.spec).to.include({ completionMode: 'Indexed', completions: 4 });
-    expect(job.spec!.template.spec!.containers[0]!.env).to.deep.equal([{ name: 'SHARD_COUNT', value: '4' }, { name: 'RUN_ID', value: '2026-11-23' }]);
+    expect(job.spec!.template.spec!.containers[0]!.env).to.deep.equal([{ name: 'SHARD_COUNT', value: '4' }, { name: 'RUN_ID', value: '2026-11-23' }, { name: 'SKIP_COMPLETE_SHARDS', value: 'true' }]);
     expect(job.spec!.template.metadata!.labels).to.include({ 'titelive-etl/run': '20261123' });
     // The template itself is untouched.
     expect(cronJob.spec!.jobTemplate.spec!.template.spec!.containers[0]!.env![1]).to.deep.equal({ name: 'RUN_ID', value: 'stale' });
