@@ -25,6 +25,11 @@ install_go_tool() { # name module version
   echo "$version" >"$stamp"
 }
 
+# The folder of a Go module's source in the module cache (downloaded if needed).
+module_dir() {
+  GOFLAGS=-mod=mod go mod download -json "$1" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p'
+}
+
 # FerretDB (a MongoDB-compatible server on SQLite) is built from its module source: `go install`
 # stops on the module proxy's refusal to list FerretDB's versions, and the binary wants its
 # version written in build/version/version.txt, as its own release build does.
@@ -37,7 +42,7 @@ install_ferretdb() {
   fi
   echo "install-tools: building FerretDB $version (first run only, about two minutes)…" >&2
   local source dir
-  source=$(GOFLAGS=-mod=mod go mod download -json "github.com/FerretDB/FerretDB@$version" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')
+  source=$(module_dir "github.com/FerretDB/FerretDB@$version")
   dir="$TOOLS/src/ferretdb-$version"
   rm -rf "$dir" && mkdir -p "$TOOLS/src" && cp -r "$source" "$dir" && chmod -R u+w "$dir"
   echo "$version" >"$dir/build/version/version.txt"
@@ -70,8 +75,8 @@ install_kubernetes() {
     (cd scripts/kube-tools && GOFLAGS=-mod=mod go build -trimpath -ldflags "$ldflags" -o "$TOOLS/bin/$name" "k8s.io/kubernetes/cmd/$name")
   done
   local source
-  source=$(cd scripts/kube-tools && GOFLAGS=-mod=mod go mod download -json "k8s.io/kubernetes@$version" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')
-  mkdir -p "$TOOLS/kubernetes" && cp "$source/api/openapi-spec/swagger.json" "$TOOLS/kubernetes/swagger.json"
+  source=$(cd scripts/kube-tools && module_dir "k8s.io/kubernetes@$version")
+  install -D -m 0644 "$source/api/openapi-spec/swagger.json" "$TOOLS/kubernetes/swagger.json"
   echo "$version" >"$stamp"
 }
 

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import os from 'node:os';
 import path from 'node:path';
+import type { Logger } from 'pino';
 import yargs, { type Argv as YargsArgv } from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import {
@@ -17,8 +18,6 @@ import { parseBoolean, parseHttpUrl, parseInteger, parseNumber, readSetting, typ
 import { isShardComplete } from './runtime/completion.js';
 import type { Shard } from './runtime/sharding.js';
 import { openStorage } from './runtime/storage/open-storage.js';
-import { STAGE_FOLDERS, isStage } from './stages/stage-outputs.js';
-import type { Logger } from 'pino';
 import { runSandboxCommand, SANDBOX_OPTIONS } from './sandbox/command.js';
 import { runFetch } from './stages/fetch.js';
 import { runImages } from './stages/images.js';
@@ -26,6 +25,7 @@ import { runLoad } from './stages/load.js';
 import { runParse } from './stages/parse.js';
 import { runPlan } from './stages/plan.js';
 import { runLocal, type RunLocalConfig } from './stages/run-local.js';
+import { STAGE_FOLDERS, isStage } from './stages/stage-outputs.js';
 import { runPipelineCommand } from './k8s/pipeline-command.js';
 
 const env: Env = process.env;

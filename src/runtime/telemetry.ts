@@ -2,6 +2,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import { Pushgateway } from 'prom-client';
+import { messageOf } from './errors.js';
 import { lastSuccessTimestampSeconds, registry, runInfo, stageDurationSeconds, stageExitCode } from './metrics.js';
 import { PRODUCT_VERSION } from './version.js';
 
@@ -18,6 +19,11 @@ export interface JobIdentity {
   category?: string;
   shard?: { index: number; count: number };
   runId?: string;
+}
+
+/** The Pushgateway group of a job, whose category and shard also label every series it reports. */
+function groupLabels(identity: JobIdentity): { stage: string; category: string; shard: string } {
+  return { stage: identity.stage, category: identity.category ?? 'none', shard: identity.shard ? String(identity.shard.index) : '0' };
 }
 
 /** The Pushgateway job every stage pushes under; groups are stage, category and shard. */
@@ -38,7 +44,8 @@ export class Telemetry {
   ) {}
 
   static async start(config: TelemetryConfig, identity: JobIdentity, logger: Logger): Promise<Telemetry> {
-    registry.setDefaultLabels({ category: identity.category ?? 'none', shard: identity.shard ? String(identity.shard.index) : '0' });
+    const { category, shard } = groupLabels(identity);
+    registry.setDefaultLabels({ category, shard });
     runInfo.set({ stage: identity.stage, run_id: identity.runId ?? 'none', version: PRODUCT_VERSION }, 1);
     let server: http.Server | undefined;
     if (config.metricsPort !== undefined) {
@@ -75,10 +82,9 @@ export class Telemetry {
     if (exitCode === 0) lastSuccessTimestampSeconds.set({ stage }, Date.now() / 1000);
     if (this.config.pushgatewayUrl) {
       try {
-        const groupings = { stage, category: this.identity.category ?? 'none', shard: this.identity.shard ? String(this.identity.shard.index) : '0' };
-        await new Pushgateway(this.config.pushgatewayUrl, { timeout: 10_000 }, registry).push({ jobName: PUSH_JOB, groupings });
+        await new Pushgateway(this.config.pushgatewayUrl, { timeout: 10_000 }, registry).push({ jobName: PUSH_JOB, groupings: groupLabels(this.identity) });
       } catch (error) {
-        this.logger.warn({ event: 'pushgateway_failed', error: error instanceof Error ? error.message : String(error) }, `could not push metrics to the Pushgateway: ${error instanceof Error ? error.message : String(error)}`);
+        this.logger.warn({ event: 'pushgateway_failed', error: messageOf(error) }, `could not push metrics to the Pushgateway: ${messageOf(error)}`);
       }
     }
     await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));

@@ -1,4 +1,3 @@
-import { STAGE_FOLDERS } from './stage-outputs.js';
 import { v5 as uuidv5 } from 'uuid';
 import { requireStageComplete } from '../runtime/completion.js';
 import { ConfigError, WorkFailedError } from '../runtime/errors.js';
@@ -20,6 +19,7 @@ import { openStorage, splitLocation } from '../runtime/storage/open-storage.js';
 import type { Category } from '../titelive/categories.js';
 import { IMAGE_SIDES, parseImagesUrl, sideSource } from '../titelive/image-sides.js';
 import { PRODUCTS_FOLDER } from './parse.js';
+import { STAGE_FOLDERS } from './stage-outputs.js';
 
 export interface ImagesHttpConfig {
   /** Sockets per upstream host (image host, GCS); also the downloads in flight. */

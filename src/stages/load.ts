@@ -1,4 +1,3 @@
-import { STAGE_FOLDERS } from './stage-outputs.js';
 import type { AnyBulkWriteOperation, Collection, Db, Document } from 'mongodb';
 
 /** A stored product: `_id` is the article EAN. */
@@ -23,6 +22,7 @@ import { PRODUCTS_COLUMNS } from '../titelive/product-columns.js';
 import { IMAGES_COLUMNS, IMAGES_FOLDER } from './images.js';
 import { PRODUCTS_FOLDER } from './parse.js';
 import { StoredStates } from './stored-states.js';
+import { STAGE_FOLDERS } from './stage-outputs.js';
 
 export interface LoadConfig {
   category: Category;

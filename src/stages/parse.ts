@@ -1,4 +1,3 @@
-import { STAGE_FOLDERS } from './stage-outputs.js';
 import path from 'node:path';
 import type { Logger } from 'pino';
 import { requireStageComplete } from '../runtime/completion.js';
@@ -22,6 +21,7 @@ import { forEachOrdered } from '../runtime/ordered-pool.js';
 import { WorkerPool, siblingModule } from '../runtime/worker-pool.js';
 import { KeySet } from '../runtime/key-set.js';
 import { parseBatch, type FlattenSummary, type ParseReply, type ParseTask } from './parse-worker.js';
+import { STAGE_FOLDERS } from './stage-outputs.js';
 
 export interface ParseRunConfig {
   mode: 'run';

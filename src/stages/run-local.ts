@@ -9,9 +9,7 @@ import { stageFolder, type RunRef } from '../runtime/run-layout.js';
 import { openStorage } from '../runtime/storage/open-storage.js';
 import { SANDBOX_PASSWORD, SANDBOX_USERNAME, Sandbox } from '../sandbox/server.js';
 import type { Category } from '../titelive/categories.js';
-import { IMAGES_FOLDER } from './images.js';
-import { LOAD_FOLDER } from './load.js';
-import { PRODUCTS_FOLDER } from './parse.js';
+import { STAGE_FOLDERS, type Stage } from './stage-outputs.js';
 
 export interface RunLocalConfig {
   category: Category;
@@ -66,10 +64,10 @@ export async function runLocal(config: RunLocalConfig, { logger, signal }: JobCo
     const window = ['--min-modified-date', config.window.start, '--max-modified-date', config.window.end];
     runs.push(await runStage('plan', 1, [...common, ...window, ...limit], env, config, logger, signal));
     runs.push(await runStage('fetch', config.shards, [...common, ...limit], env, config, logger, signal));
-    runs.push(await runStage('parse', config.shards, common, env, config, logger, signal, PRODUCTS_FOLDER));
-    runs.push(await runStage('images', config.shards, [...common, '--images-url', config.imagesUrl], env, config, logger, signal, IMAGES_FOLDER));
+    runs.push(await runStage('parse', config.shards, common, env, config, logger, signal));
+    runs.push(await runStage('images', config.shards, [...common, '--images-url', config.imagesUrl], env, config, logger, signal));
     // The workers read MONGODB_URI themselves: it never appears on a command line.
-    if (env.MONGODB_URI || env.MONGODB_URI_FILE) runs.push(await runStage('load', config.shards, common, env, config, logger, signal, LOAD_FOLDER));
+    if (env.MONGODB_URI || env.MONGODB_URI_FILE) runs.push(await runStage('load', config.shards, common, env, config, logger, signal));
     else logger.info({ event: 'stage_skipped', stage: 'load' }, 'run-local: load skipped: set MONGODB_URI (or MONGODB_URI_FILE) to load into MongoDB');
   } finally {
     await sandbox?.stop();
@@ -78,15 +76,13 @@ export async function runLocal(config: RunLocalConfig, { logger, signal }: JobCo
 }
 
 async function runStage(
-  stage: string,
+  stage: Stage,
   workers: number,
   args: string[],
   env: Record<string, string | undefined>,
   config: RunLocalConfig,
   logger: Logger,
   signal: AbortSignal,
-  /** Where the stage's manifests are, when its folder is not named after it. */
-  folder: string = stage,
 ): Promise<StageRun> {
   const startedAt = Date.now();
   logger.info({ event: 'stage_started', stage, workers }, `run-local: ${stage} with ${workers} worker(s)`);
@@ -110,7 +106,7 @@ async function runStage(
     );
   }
   const storage = openStorage(config.dataUrl);
-  const completion = await stageCompletion(storage, { dataset: config.category, runId: config.runId }, folder);
+  const completion = await stageCompletion(storage, { dataset: config.category, runId: config.runId }, STAGE_FOLDERS[stage]);
   return { stage, workers, seconds: (Date.now() - startedAt) / 1000, manifests: completion.manifests };
 }
 
