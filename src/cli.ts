@@ -19,16 +19,27 @@ import { isShardComplete } from './runtime/completion.js';
 import type { Shard } from './runtime/sharding.js';
 import { openStorage } from './runtime/storage/open-storage.js';
 import { runSandboxCommand, SANDBOX_OPTIONS } from './sandbox/command.js';
-import { runFetch } from './stages/fetch.js';
-import { runImages } from './stages/images.js';
-import { runLoad } from './stages/load.js';
-import { runParse } from './stages/parse.js';
-import { runPlan } from './stages/plan.js';
-import { runLocal, type RunLocalConfig } from './stages/run-local.js';
+import type { RunLocalConfig } from './stages/run-local.js';
 import { STAGE_FOLDERS, isStage } from './stages/stage-outputs.js';
-import { runPipelineCommand } from './k8s/pipeline-command.js';
 
 const env: Env = process.env;
+
+type Work<Config> = (config: Config, context: JobContext) => Promise<ShardManifest | void>;
+
+/**
+ * Each command's module is loaded only when that command runs: a stage pod then loads only its
+ * own dependencies (parse starts without the MongoDB driver or the HTTP clients).
+ */
+function loadedOnUse<Config>(load: () => Promise<Work<Config>>): Work<Config> {
+  return async (config, context) => (await load())(config, context);
+}
+const runPlan = loadedOnUse(async () => (await import('./stages/plan.js')).runPlan);
+const runFetch = loadedOnUse(async () => (await import('./stages/fetch.js')).runFetch);
+const runParse = loadedOnUse(async () => (await import('./stages/parse.js')).runParse);
+const runImages = loadedOnUse(async () => (await import('./stages/images.js')).runImages);
+const runLoad = loadedOnUse(async () => (await import('./stages/load.js')).runLoad);
+const runLocal = loadedOnUse(async () => (await import('./stages/run-local.js')).runLocal);
+const runPipelineCommand = loadedOnUse(async () => (await import('./k8s/pipeline-command.js')).runPipelineCommand);
 
 /** Resolves the config (exit 2 on a bad one, before any work), then runs the stage in the job harness. */
 async function stageCommand<Config extends object>(

@@ -1,8 +1,8 @@
 import { parentPort } from 'node:worker_threads';
 import { readParquetRange, type RowRange } from '../runtime/parquet/parquet-reader.js';
 import { belongsToShard, type Shard } from '../runtime/sharding.js';
-import { encodeParquetValue, encodeRowGroup, type EncodedRowGroup } from '../runtime/parquet/parquet-writer.js';
-import { flattenProduct, newNotes } from '../titelive/flatten-product.js';
+import { encodeRowGroup, type EncodedRowGroup } from '../runtime/parquet/parquet-writer.js';
+import { flattenProductCells, newNotes } from '../titelive/flatten-product.js';
 import { PRODUCTS_COLUMNS } from '../titelive/product-columns.js';
 import type { TiteliveProduct } from '../titelive/response-shapes.js';
 
@@ -83,11 +83,11 @@ export async function parseBatch(task: ParseTask): Promise<ParseReply> {
     } catch {
       product = undefined;
     }
-    const flat = product ? flattenProduct(product, { ean, windowStart: task.windowStart }, notes) : { rows: [], filteredOld: 0 };
+    const flat = product ? flattenProductCells(product, { ean, windowStart: task.windowStart }, notes) : { rows: [], filteredOld: 0 };
     summary.outcomes.push(product === undefined ? 'unreadable' : flat.filteredOld > 0 && flat.rows.length === 0 ? 'filtered_old' : flat.rows.length === 0 ? 'article_missing' : 'rows');
     summary.filteredOld += flat.filteredOld;
-    for (const row of flat.rows) {
-      const gencod = row.article_gencod;
+    for (const cells of flat.rows) {
+      const gencod = cells[GENCOD];
       if (typeof gencod !== 'string' || gencod.trim() === '') {
         summary.noEan += 1;
         continue;
@@ -98,7 +98,8 @@ export async function parseBatch(task: ParseTask): Promise<ParseReply> {
       }
       if (!task.shard) inBatch.add(gencod);
       summary.gencods.push(gencod);
-      PRODUCTS_COLUMNS.forEach((column, j) => columns[j]!.push(encodeParquetValue(row[column.name], column)));
+      // Cells already have the writer's types (see FlatValue).
+      for (let j = 0; j < cells.length; j++) columns[j]!.push(cells[j]);
     }
   }
   summary.coercedToNull = [...notes.coercedToNull];

@@ -3,11 +3,14 @@ import { keepArticle } from './article-filter.js';
 import { EXTRA_FIELDS_COLUMN, PRODUCTS_COLUMNS } from './product-columns.js';
 import { articlesOf, eanOf, type TiteliveArticle, type TiteliveProduct } from './response-shapes.js';
 
-/** The seed's spellings of "no value" in text fields. */
-const NULL_STRINGS = new Set(['None', 'nan', 'NaN']);
-const COLUMNS = new Map(PRODUCTS_COLUMNS.map((column) => [column.name, column]));
-
-export type FlatRow = Record<string, string | number | bigint | null>;
+/**
+ * A cell as the Parquet writer takes it for its column: string for STRING, number for DOUBLE,
+ * bigint for INT64, null for no value.
+ */
+export type FlatValue = string | number | bigint | null;
+/** One row, its cells in PRODUCTS_COLUMNS order. */
+export type FlatCells = FlatValue[];
+export type FlatRow = Record<string, FlatValue>;
 
 /** What flattening one product found, beyond its rows. */
 export interface FlattenNotes {
@@ -21,60 +24,83 @@ export function newNotes(): FlattenNotes {
   return { coercedToNull: new Map(), extraFields: new Map() };
 }
 
-/** Every column, in schema order, as null: the shape every row starts from. */
-const EMPTY_ROW: FlatRow = Object.fromEntries(PRODUCTS_COLUMNS.map((column) => [column.name, null]));
+const EXTRA = PRODUCTS_COLUMNS.indexOf(EXTRA_FIELDS_COLUMN);
+const POSITIONS = new Map(PRODUCTS_COLUMNS.map((column, index) => [column.name, index]));
+const EMPTY_CELLS: FlatCells = PRODUCTS_COLUMNS.map(() => null);
+
+/**
+ * Field name → column position (-1: not a known column, goes to extra_fields), for product
+ * fields and for article fields (`article_<name>`). Cached because the same few dozen names
+ * come back on every product; bounded so unexpected names cannot grow it without limit.
+ */
+class FieldPositions {
+  private readonly cache = new Map<string, number>();
+  constructor(private readonly prefix: string) {}
+
+  of(field: string): number {
+    let position = this.cache.get(field);
+    if (position === undefined) {
+      position = POSITIONS.get(this.prefix + field) ?? -1;
+      if (position === EXTRA) position = -1;
+      if (this.cache.size < 1_000) this.cache.set(field, position);
+    }
+    return position;
+  }
+}
+const PRODUCT_FIELDS = new FieldPositions('');
+const ARTICLE_FIELDS = new FieldPositions('article_');
 
 /** A product's own fields, coerced once and shared by all its article rows. */
 interface ProductPart {
-  values: Array<[string, string | number | bigint | null]>;
-  extra: Record<string, unknown>;
+  cells: FlatCells;
+  extra: Record<string, unknown> | undefined;
 }
 
 function productPart(product: TiteliveProduct, notes: FlattenNotes): ProductPart {
-  const part: ProductPart = { values: [], extra: {} };
+  const cells = EMPTY_CELLS.slice();
+  let extra: Record<string, unknown> | undefined;
   for (const key in product) {
     if (key === 'article') continue;
-    const column = COLUMNS.get(key);
-    if (!column || column === EXTRA_FIELDS_COLUMN) part.extra[key] = product[key];
-    else part.values.push([key, coerce(product[key], column, notes)]);
+    const position = PRODUCT_FIELDS.of(key);
+    if (position < 0) (extra ??= {})[key] = product[key];
+    else cells[position] = coerce(product[key], PRODUCTS_COLUMNS[position]!, notes);
   }
-  return part;
+  return { cells, extra };
 }
 
 /**
  * One article of a product as one flat row: product fields as columns, article fields as
  * `article_<name>`, nested values as JSON text, "None"/"nan"/"NaN" as null, numbers coerced per
- * column (see product-columns.ts).
+ * column (see product-columns.ts). Fields outside the known columns go, as JSON, to extra_fields.
  */
-export function flattenArticle(product: TiteliveProduct, article: TiteliveArticle, notes: FlattenNotes, shared: ProductPart = productPart(product, notes)): FlatRow {
-  const row: FlatRow = { ...EMPTY_ROW };
-  for (const [name, value] of shared.values) row[name] = value;
+function flattenArticle(article: TiteliveArticle, shared: ProductPart, notes: FlattenNotes): FlatCells {
+  const cells = shared.cells.slice();
   let extra: Record<string, unknown> | undefined;
-  for (const key in shared.extra) {
-    (extra ??= {})[key] = shared.extra[key];
-    notes.extraFields.set(key, (notes.extraFields.get(key) ?? 0) + 1);
+  if (shared.extra) {
+    extra = { ...shared.extra };
+    for (const key in shared.extra) notes.extraFields.set(key, (notes.extraFields.get(key) ?? 0) + 1);
   }
   for (const key in article) {
-    const name = `article_${key}`;
-    const column = COLUMNS.get(name);
-    if (!column || column === EXTRA_FIELDS_COLUMN) {
+    const position = ARTICLE_FIELDS.of(key);
+    if (position < 0) {
+      const name = `article_${key}`;
       (extra ??= {})[name] = article[key];
       notes.extraFields.set(name, (notes.extraFields.get(name) ?? 0) + 1);
     } else {
-      row[name] = coerce(article[key], column, notes);
+      cells[position] = coerce(article[key], PRODUCTS_COLUMNS[position]!, notes);
     }
   }
-  row[EXTRA_FIELDS_COLUMN.name] = extra ? JSON.stringify(extra) : null;
-  return row;
+  cells[EXTRA] = extra ? JSON.stringify(extra) : null;
+  return cells;
 }
 
 /**
- * The rows a raw product gives. With `ean` (run mode), only the article fetched for that EAN;
- * without it (seed file mode), every article. Articles modified before the window start are
- * dropped; missing or unparseable dates are kept.
+ * The rows a raw product gives, as cells in PRODUCTS_COLUMNS order. With `ean` (run mode), only
+ * the article fetched for that EAN; without it (seed file mode), every article. Articles
+ * modified before the window start are dropped; missing or unparseable dates are kept.
  */
-export function flattenProduct(product: TiteliveProduct, options: { ean?: string; windowStart: string }, notes: FlattenNotes): { rows: FlatRow[]; filteredOld: number } {
-  const rows: FlatRow[] = [];
+export function flattenProductCells(product: TiteliveProduct, options: { ean?: string; windowStart: string }, notes: FlattenNotes): { rows: FlatCells[]; filteredOld: number } {
+  const rows: FlatCells[] = [];
   let filteredOld = 0;
   let shared: ProductPart | undefined;
   for (const article of articlesOf(product)) {
@@ -83,15 +109,24 @@ export function flattenProduct(product: TiteliveProduct, options: { ean?: string
       filteredOld += 1;
       continue;
     }
-    rows.push(flattenArticle(product, article, notes, (shared ??= productPart(product, notes))));
+    rows.push(flattenArticle(article, (shared ??= productPart(product, notes)), notes));
     if (options.ean !== undefined) break;
   }
   return { rows, filteredOld };
 }
 
-function coerce(value: unknown, column: ColumnSpec, notes: FlattenNotes): string | number | bigint | null {
+/** flattenProductCells with each row as an object keyed by column name. */
+export function flattenProduct(product: TiteliveProduct, options: { ean?: string; windowStart: string }, notes: FlattenNotes): { rows: FlatRow[]; filteredOld: number } {
+  const { rows, filteredOld } = flattenProductCells(product, options, notes);
+  return { rows: rows.map((cells) => Object.fromEntries(PRODUCTS_COLUMNS.map((column, index) => [column.name, cells[index]!]))), filteredOld };
+}
+
+/** Small integers are most INT64 cells (flags, types): shared instead of allocated per cell. */
+const SMALL_BIGINTS = Array.from({ length: 256 }, (_, index) => BigInt(index));
+
+function coerce(value: unknown, column: ColumnSpec, notes: FlattenNotes): FlatValue {
   if (value === null || value === undefined) return null;
-  if (typeof value === 'string' && NULL_STRINGS.has(value)) return null;
+  if (typeof value === 'string' && isNullText(value)) return null;
   if (column.type === 'STRING') {
     if (typeof value === 'string') return value;
     return JSON.stringify(value);
@@ -102,7 +137,13 @@ function coerce(value: unknown, column: ColumnSpec, notes: FlattenNotes): string
     if (!(typeof value === 'string' && value.trim() === '')) notes.coercedToNull.set(column.name, (notes.coercedToNull.get(column.name) ?? 0) + 1);
     return null;
   }
-  return column.type === 'DOUBLE' ? number : BigInt(number);
+  if (column.type === 'DOUBLE') return number;
+  return number >= 0 && number < SMALL_BIGINTS.length ? SMALL_BIGINTS[number]! : BigInt(number);
+}
+
+/** The seed's spellings of "no value" in text fields: "None", "nan", "NaN". */
+function isNullText(value: string): boolean {
+  return value.length <= 4 && (value === 'None' || value === 'nan' || value === 'NaN');
 }
 
 /** Numbers, and numeric strings with a dot or a French decimal comma. */

@@ -12,8 +12,8 @@ import type { ColumnSpec } from '../runtime/parquet/parquet-schema.js';
  * and lists as JSON.
  */
 export const PRODUCT_FIELDS: ColumnSpec[] = [
-  { name: 'id', type: 'STRING' },
-  { name: 'titre', type: 'STRING' },
+  { name: 'id', type: 'STRING', unique: true },
+  { name: 'titre', type: 'STRING', unique: true },
   { name: 'auteurs', type: 'STRING' },
   { name: 'auteurs_multi', type: 'STRING' },
   { name: 'resume', type: 'STRING' },
@@ -23,7 +23,7 @@ export const PRODUCT_FIELDS: ColumnSpec[] = [
 ];
 
 export const ARTICLE_FIELDS: ColumnSpec[] = [
-  { name: 'article_gencod', type: 'STRING', required: true },
+  { name: 'article_gencod', type: 'STRING', unique: true, required: true },
   { name: 'article_datemodification', type: 'STRING' },
   { name: 'article_prix', type: 'DOUBLE' },
   { name: 'article_taux_tva', type: 'DOUBLE' },
@@ -40,7 +40,7 @@ export const ARTICLE_FIELDS: ColumnSpec[] = [
   { name: 'article_nbpages', type: 'STRING' },
   { name: 'article_nb_support', type: 'STRING' },
   { name: 'article_label', type: 'STRING' },
-  { name: 'article_imagesUrl', type: 'STRING' },
+  { name: 'article_imagesUrl', type: 'STRING', unique: true },
   { name: 'article_gtl', type: 'STRING' },
 ];
 

@@ -8,6 +8,11 @@ export interface ColumnSpec {
   type: ColumnType;
   /** Required columns reject nulls at write time. Optional by default. */
   required?: boolean;
+  /**
+   * Values nearly all distinct (keys, URLs, titles): written plain, without the dictionary
+   * attempt the writer otherwise makes on every column chunk (it would be thrown away).
+   */
+  unique?: boolean;
 }
 
 export function toParquetSchema(columns: readonly ColumnSpec[]): SchemaElement[] {

@@ -47,6 +47,7 @@ function columnSources(columns: readonly ColumnSpec[], columnValues: unknown[][]
     name: column.name,
     data: columnValues[index] as DecodedArray,
     statistics: statisticsColumns.has(column.name),
+    ...(column.unique ? { encoding: 'PLAIN' as const } : {}),
     // No page index: pages are up to 1 MB and row groups small, so it would buy readers little,
     // and row groups encoded apart then need no index stitching.
     offsetIndex: false,
