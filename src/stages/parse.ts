@@ -109,7 +109,7 @@ async function* storedRowRanges(storage: Storage, files: readonly string[], scra
       local = path.join(scratch, `input-${index}.parquet`);
       await storage.getFile(file, local);
     }
-    yield* await parquetRowRanges(local, BATCH_ROWS);
+    yield* await parquetRowRanges(local, BATCH_ROWS, 'data');
   }
 }
 

@@ -1,4 +1,5 @@
 import { asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects, parquetSchema, type AsyncBuffer, type FileMetaData } from 'hyparquet';
+import { pagesOverlapping, readPageLayout, toPageLocations, type DataPage, type PageLayout, type PageLocation } from './page-layout.js';
 import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import type { Row } from './parquet-writer.js';
 
@@ -50,40 +51,111 @@ export interface RowRange {
 }
 
 /**
- * Cuts a local Parquet file into row ranges of at most `maxRows`, along row groups: each range
- * can then be read on its own (e.g. by a worker thread) with readParquetRange. A range inside a
- * large row group still makes the reader load that group's column chunks, but only the pages
- * of its rows are decoded.
+ * Cuts a local Parquet file into row ranges of about `maxRows`, along row groups, each then
+ * readable on its own (e.g. by a worker thread) with readParquetRange. With `alignColumn`
+ * (the heaviest column), ranges also end on that column's page boundaries, so no page of it
+ * is decoded by two ranges; a page larger than `maxRows` rows is a range of its own.
  */
-export async function parquetRowRanges(localPath: string, maxRows: number): Promise<RowRange[]> {
+export async function parquetRowRanges(localPath: string, maxRows: number, alignColumn?: string): Promise<RowRange[]> {
   const metadata = await parquetMetadataAsync(await asyncBufferFromFile(localPath));
+  const layout = alignColumn && isFlatColumn(metadata, alignColumn) ? readPageLayout(localPath, metadata, [alignColumn]) : undefined;
   const ranges: RowRange[] = [];
   let groupStart = 0;
-  for (const group of metadata.row_groups) {
-    const groupEnd = groupStart + Number(group.num_rows);
-    const pieces = Math.ceil((groupEnd - groupStart) / maxRows);
-    for (let piece = 0; piece < pieces; piece++) {
-      const rowStart = groupStart + Math.floor(((groupEnd - groupStart) * piece) / pieces);
-      const rowEnd = groupStart + Math.floor(((groupEnd - groupStart) * (piece + 1)) / pieces);
-      ranges.push({ localPath, rowStart, rowEnd });
-    }
-    groupStart = groupEnd;
-  }
+  metadata.row_groups.forEach((group, groupIndex) => {
+    const groupRows = Number(group.num_rows);
+    const pages = alignColumn ? layout?.[groupIndex]?.get(alignColumn) : undefined;
+    const cuts = pages && pages.length > 0 ? pageAlignedCuts(pages, groupRows, maxRows) : evenCuts(groupRows, maxRows);
+    for (let i = 0; i + 1 < cuts.length; i++) ranges.push({ localPath, rowStart: groupStart + cuts[i]!, rowEnd: groupStart + cuts[i + 1]! });
+    groupStart += groupRows;
+  });
   return ranges;
 }
 
-/** The last file opened by readParquetRange: ranges of one file usually come in a row. */
-let openFile: { localPath: string; file: AsyncBuffer; metadata: FileMetaData } | undefined;
-
-/** The rows of one range of a local Parquet file (see parquetRowRanges). */
-export async function readParquetRange(range: RowRange, columns?: string[]): Promise<Row[]> {
-  if (openFile?.localPath !== range.localPath) {
-    const file = await asyncBufferFromFile(range.localPath);
-    openFile = { localPath: range.localPath, file, metadata: await parquetMetadataAsync(file) };
+/** 0, …, groupRows: whole pages per range, as many as fit in maxRows (at least one). */
+function pageAlignedCuts(pages: readonly DataPage[], groupRows: number, maxRows: number): number[] {
+  const cuts = [0];
+  for (const page of pages) {
+    const start = cuts.at(-1)!;
+    if (page.firstRow > start && page.firstRow + page.rows - start > maxRows) cuts.push(page.firstRow);
   }
-  const { file, metadata } = openFile;
-  const rows = (await parquetReadObjects({ file, metadata, rowStart: range.rowStart, rowEnd: range.rowEnd, columns, compressors: DECOMPRESSORS })) as Row[];
+  if (groupRows > cuts.at(-1)!) cuts.push(groupRows);
+  return cuts;
+}
+
+/** 0, …, groupRows in equal steps of at most maxRows. */
+function evenCuts(groupRows: number, maxRows: number): number[] {
+  const pieces = Math.ceil(groupRows / maxRows);
+  return Array.from({ length: pieces + 1 }, (_, piece) => Math.floor((groupRows * piece) / pieces));
+}
+
+function isFlatColumn(metadata: FileMetaData, column: string): boolean {
+  return metadata.row_groups.every((group) => group.columns.some((chunk) => chunk.meta_data?.path_in_schema.length === 1 && chunk.meta_data.path_in_schema[0] === column));
+}
+
+interface OpenFile {
+  localPath: string;
+  file: AsyncBuffer;
+  metadata: FileMetaData;
+  /** First row of each row group, and a final entry for the row count. */
+  groupStarts: number[];
+  /** Page layout of the columns read so far, by column list. */
+  layouts: Map<string, PageLayout>;
+}
+
+/** The last file opened by readParquetRange: ranges of one file usually come in a row. */
+let openFile: OpenFile | undefined;
+
+async function open(localPath: string): Promise<OpenFile> {
+  if (openFile?.localPath !== localPath) {
+    const file = await asyncBufferFromFile(localPath);
+    const metadata = await parquetMetadataAsync(file);
+    const groupStarts = [0];
+    for (const group of metadata.row_groups) groupStarts.push(groupStarts.at(-1)! + Number(group.num_rows));
+    openFile = { localPath, file, metadata, groupStarts, layouts: new Map() };
+  }
+  return openFile;
+}
+
+/**
+ * The rows of one range of a local Parquet file (see parquetRowRanges). Only the pages holding
+ * the range are read and decoded (their locations come from the page headers, read once per
+ * file), and a chunk's dictionary only when those pages use it.
+ */
+export async function readParquetRange(range: RowRange, columns: string[]): Promise<Row[]> {
+  const opened = await open(range.localPath);
+  const { file, metadata } = opened;
+  const key = columns.join('\0');
+  let layout = opened.layouts.get(key);
+  if (!layout) {
+    layout = columns.every((column) => isFlatColumn(metadata, column)) ? readPageLayout(range.localPath, metadata, columns) : [];
+    opened.layouts.set(key, layout);
+  }
+  const groupIndex = opened.groupStarts.findIndex((start, index) => range.rowStart >= start && range.rowStart < opened.groupStarts[index + 1]!);
+  const pages = layout[groupIndex];
+  let readMetadata = metadata;
+  const pageLocationsByGroup: Array<Record<string, PageLocation[]>> = [];
+  if (pages && columns.every((column) => (pages.get(column)?.length ?? 0) > 0)) {
+    const groupStart = opened.groupStarts[groupIndex]!;
+    pageLocationsByGroup[groupIndex] = Object.fromEntries(columns.map((column) => [column, toPageLocations(pages.get(column)!)]));
+    // A pyarrow chunk whose dictionary overflowed switches to plain pages: ranges past the
+    // switch need not read and decode the dictionary page (up to 1 MB) again each time.
+    const withoutDictionary = new Set(columns.filter((column) => !pagesOverlapping(pages.get(column)!, range.rowStart - groupStart, range.rowEnd - groupStart).some((page) => page.usesDictionary)));
+    readMetadata = withoutDictionaryPages(metadata, groupIndex, withoutDictionary);
+  }
+  const rows = (await parquetReadObjects({ file, metadata: readMetadata, rowStart: range.rowStart, rowEnd: range.rowEnd, columns, compressors: DECOMPRESSORS, pageLocationsByGroup } as Parameters<typeof parquetReadObjects>[0])) as Row[];
   return rows.map(normaliseRow);
+}
+
+/** The metadata with the dictionary page of the named columns of one row group left out. */
+function withoutDictionaryPages(metadata: FileMetaData, groupIndex: number, columns: ReadonlySet<string>): FileMetaData {
+  const group = metadata.row_groups[groupIndex]!;
+  if (!group.columns.some((chunk) => chunk.meta_data?.dictionary_page_offset !== undefined && columns.has(chunk.meta_data.path_in_schema[0]!))) return metadata;
+  const row_groups = metadata.row_groups.slice();
+  row_groups[groupIndex] = {
+    ...group,
+    columns: group.columns.map((chunk) => (chunk.meta_data && columns.has(chunk.meta_data.path_in_schema[0]!) ? { ...chunk, meta_data: { ...chunk.meta_data, dictionary_page_offset: undefined } } : chunk)),
+  };
+  return { ...metadata, row_groups };
 }
 
 function normaliseRow(row: Row): Row {
