@@ -1,27 +1,59 @@
 /**
- * Writes a raw file in the seed's extract format (column `id`, column `data` = product JSON) with
- * N products from the sandbox catalog, streaming, so the same file can be given to our parse
- * and to the seed's script.
- *   npx tsx bench/make-seed-raw.ts --products 50000 --out /tmp/raw-50k.parquet
+ * Writes a raw file in the seed's extract format (index `id`, column `data` = product JSON) with
+ * N products from the sandbox catalog, so the same file can be given to our parse and to the
+ * seed's script. By default pandas writes it, as the seed's extract script does (one row group
+ * up to 1,048,576 rows, dictionary pages falling back to plain, Snappy); `--writer ours` writes
+ * it with this project's writer instead (row groups of 10,000).
+ *   npx tsx bench/make-seed-raw.ts --products 50000 --out /tmp/raw-50k.parquet [--writer pandas|ours]
  */
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { statSync } from 'node:fs';
+import path from 'node:path';
 import { ParquetFileWriter } from '../src/runtime/parquet/parquet-writer.js';
 import { SandboxCatalog } from '../src/sandbox/catalog.js';
-
-function arg(name: string, fallback: string): string {
-  const index = process.argv.indexOf(`--${name}`);
-  return index >= 0 ? (process.argv[index + 1] ?? fallback) : fallback;
-}
+import { arg } from './bench-kit.js';
 
 const products = Number(arg('products', '50000'));
-const out = arg('out', `/tmp/titelive-raw-${products}.parquet`);
+const writer = arg('writer', 'pandas');
+const out = arg('out', `/tmp/titelive-raw-${writer}-${products}.parquet`);
 const catalog = new SandboxCatalog({ products, seed: 7, endDay: '2024-01-31', days: 30, imageBaseUrl: 'https://images.example/titelive' });
-const writer = new ParquetFileWriter(out, [
-  { name: 'id', type: 'INT64', required: true },
-  { name: 'data', type: 'STRING', required: true },
-], { rowGroupSize: 10_000 });
-for (let index = 0; index < products; index++) {
-  const product = catalog.product('paper', index);
-  await writer.append({ id: product.id, data: JSON.stringify(product) });
+
+const PANDAS_WRITER = `
+import sys, json, pandas as pd
+ids, data = [], []
+for line in sys.stdin:
+    product = json.loads(line)
+    ids.append(product["id"])
+    data.append(line.rstrip("\\n"))
+pd.DataFrame({"id": ids, "data": data}).set_index("id").to_parquet(sys.argv[1])
+`;
+
+async function writeWithPandas(): Promise<void> {
+  const python = spawn('python3', ['-c', PANDAS_WRITER, out], {
+    env: { ...process.env, PYTHONPATH: path.resolve(import.meta.dirname, '..', 'tools', 'python') },
+    stdio: ['pipe', 'inherit', 'inherit'],
+  });
+  for (let index = 0; index < products; index++) {
+    if (!python.stdin.write(`${JSON.stringify(catalog.product('paper', index))}\n`)) await once(python.stdin, 'drain');
+  }
+  python.stdin.end();
+  const [code] = (await once(python, 'exit')) as [number | null];
+  if (code !== 0) throw new Error(`pandas could not write ${out} (exit ${code}); run npm run tools for tools/python`);
 }
-const { rows, bytes } = await writer.close();
-process.stdout.write(`${out}: ${rows} products, ${(bytes / 1e6).toFixed(1)} MB\n`);
+
+async function writeWithOurs(): Promise<void> {
+  const file = new ParquetFileWriter(out, [
+    { name: 'id', type: 'INT64', required: true },
+    { name: 'data', type: 'STRING', required: true },
+  ], { rowGroupSize: 10_000 });
+  for (let index = 0; index < products; index++) {
+    const product = catalog.product('paper', index);
+    await file.append({ id: product.id, data: JSON.stringify(product) });
+  }
+  await file.close();
+}
+
+if (writer !== 'pandas' && writer !== 'ours') throw new Error(`--writer: ${writer} is not pandas or ours`);
+await (writer === 'pandas' ? writeWithPandas() : writeWithOurs());
+process.stdout.write(`${out}: ${products} products, ${(statSync(out).size / 1e6).toFixed(1)} MB, written by ${writer}\n`);

@@ -119,13 +119,18 @@ function encodeBatch(columns: unknown[][], gencods: string[], dropEans: string[]
 
 if (parentPort) {
   const port = parentPort;
-  port.on('message', async ({ id, task }: { id: number; task: ParseTask }) => {
-    try {
-      const result = await parseBatch(task);
-      // Row-group bytes move to the main thread instead of being copied.
-      port.postMessage({ id, result }, result.group ? [result.group.bytes.buffer as ArrayBuffer] : []);
-    } catch (error) {
-      port.postMessage({ id, error: error instanceof Error ? error.message : String(error) });
-    }
+  // One batch at a time: a queued task waits here instead of reading its rows while the
+  // current one is still being encoded, so a worker holds one batch's data, not two.
+  let previous: Promise<void> = Promise.resolve();
+  port.on('message', ({ id, task }: { id: number; task: ParseTask }) => {
+    previous = previous.then(async () => {
+      try {
+        const result = await parseBatch(task);
+        // Row-group bytes move to the main thread instead of being copied.
+        port.postMessage({ id, result }, result.group ? [result.group.bytes.buffer as ArrayBuffer] : []);
+      } catch (error) {
+        port.postMessage({ id, error: error instanceof Error ? error.message : String(error) });
+      }
+    });
   });
 }

@@ -62,4 +62,19 @@ print(json.dumps(rows, ensure_ascii=False))
     }
     expect(rows).to.deep.equal(expected);
   });
+
+  it('reads every codec pyarrow writes: Snappy, GZIP, Brotli, ZSTD, LZ4', async function () {
+    const folder = await tempDir();
+    runPython(this, `
+import sys, pyarrow as pa, pyarrow.parquet as pq
+table = pa.Table.from_pylist([{"id": i, "data": "« été » %d" % i} for i in range(50)])
+for codec in ["snappy", "gzip", "brotli", "zstd", "lz4"]:
+    pq.write_table(table, sys.argv[1] + "/" + codec + ".parquet", compression=codec)
+`, [folder]);
+    for (const codec of ['snappy', 'gzip', 'brotli', 'zstd', 'lz4']) {
+      const [range] = await parquetRowRanges(path.join(folder, `${codec}.parquet`), 1000, 'data');
+      const rows = await readParquetRange(range!, ['id', 'data']);
+      expect(rows, codec).to.deep.equal(Array.from({ length: 50 }, (_, i) => ({ id: i, data: `« été » ${i}` })));
+    }
+  });
 });

@@ -1,10 +1,15 @@
 import { asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects, parquetSchema, type AsyncBuffer, type FileMetaData } from 'hyparquet';
 import { pagesOverlapping, readPageLayout, toPageLocations, type DataPage, type PageLayout, type PageLocation } from './page-layout.js';
+import { compressors } from 'hyparquet-compressors';
 import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import type { Row } from './parquet-writer.js';
 
-/** Codecs beyond the library's built-in Snappy, through Node's native zlib. */
+/**
+ * Every Parquet codec pyarrow writes: Snappy (WebAssembly, faster than the reader's JavaScript
+ * one), ZSTD and LZ4 from hyparquet-compressors; GZIP and Brotli through Node's native zlib.
+ */
 const DECOMPRESSORS = {
+  ...compressors,
   GZIP: (input: Uint8Array) => new Uint8Array(gunzipSync(input)),
   BROTLI: (input: Uint8Array) => new Uint8Array(brotliDecompressSync(input)),
 };
