@@ -1,5 +1,6 @@
 import { pino, stdTimeFunctions, type Logger, type LevelWithSilent } from 'pino';
-import pretty from 'pino-pretty';
+import { createRequire } from 'node:module';
+import type pinoPretty from 'pino-pretty';
 
 export type { Logger } from 'pino';
 export type LogFormat = 'json' | 'pretty' | 'auto';
@@ -54,6 +55,8 @@ export function createLogger(options: LoggerOptions = {}): Logger {
     },
   };
   if (usePretty) {
+    // Loaded only for a terminal: pods log JSON and start without it.
+    const pretty = createRequire(import.meta.url)('pino-pretty') as typeof pinoPretty;
     const stream = pretty({
       destination,
       sync: true,
