@@ -25,30 +25,56 @@ if (!existsSync(raw)) {
 }
 
 
-async function once(): Promise<{ seconds: number; peakMb: number; rows: number }> {
+/** Runs a command to its end; its wall time and peak RSS (VmHWM, sampled every 20 ms). */
+async function timed(command: string, args: string[], env: NodeJS.ProcessEnv = process.env): Promise<{ seconds: number; peakMb: number; output: string }> {
   const started = process.hrtime.bigint();
-  const child = spawn(process.execPath, [path.join(root, 'dist', 'cli.js'), 'parse', '--input-file-path', raw, '--output-file-path', out, '--min-modified-date', '2000-01-01', '--parse-workers', workers, '--log-format', 'json'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], env });
   let peak = 0;
-  let stderr = '';
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  let output = '';
+  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
   const timer = setInterval(() => (peak = Math.max(peak, peakRssKb(child.pid!))), 20);
   const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
   clearInterval(timer);
-  if (code !== 0) throw new Error(`parse failed (${code}): ${stderr}`);
-  const rows = Number(/→ (\d+) rows/.exec(stderr)?.[1] ?? NaN);
-  if (!Number.isFinite(rows) || rows <= products) throw new Error(`parse wrote ${rows} rows for ${products} products: wrong counts`);
-  return { seconds: Number(process.hrtime.bigint() - started) / 1e9, peakMb: peak / 1024, rows };
+  if (code !== 0) throw new Error(`${command} ${args.join(' ')} failed (${code}): ${output}`);
+  return { seconds: Number(process.hrtime.bigint() - started) / 1e9, peakMb: peak / 1024, output };
 }
+
+async function once(): Promise<{ seconds: number; peakMb: number; rows: number }> {
+  const run = await timed(process.execPath, [path.join(root, 'dist', 'cli.js'), 'parse', '--input-file-path', raw, '--output-file-path', out, '--min-modified-date', '2000-01-01', '--parse-workers', workers, '--log-format', 'json']);
+  const rows = Number(/→ (\d+) rows/.exec(run.output)?.[1] ?? NaN);
+  if (!Number.isFinite(rows) || rows <= products) throw new Error(`parse wrote ${rows} rows for ${products} products: wrong counts`);
+  return { seconds: run.seconds, peakMb: run.peakMb, rows };
+}
+
+/**
+ * The seed's documented steps in pandas (bench/seed_parse.py), once, on the same file: a
+ * side-by-side figure from the same machine at the same moment. Skipped above 200,000
+ * products, where it would need tens of GB.
+ */
+async function seedReference(rows: number): Promise<{ seconds: number; peakMb: number } | undefined> {
+  if (products > 200_000 || arg('seed-reference', 'yes') === 'no') return undefined;
+  const run = await timed('python3', [path.join(root, 'bench', 'seed_parse.py'), '--min-modified-date', '2000-01-01', '--input-file-path', raw, '--output-file-path', `${out}.seed.parquet`], { ...process.env, PYTHONPATH: path.join(root, 'tools', 'python') });
+  const seedRows = Number(/-> (\d+) rows/.exec(run.output)?.[1] ?? NaN);
+  if (seedRows !== rows) throw new Error(`the pandas reference wrote ${seedRows} rows, parse ${rows}: the two disagree`);
+  return { seconds: run.seconds, peakMb: run.peakMb };
+}
+
+/** The issue's figure for the seed script: 50,000 products in 18.5 s on a machine of this kind. */
+const SEED_PRODUCTS_PER_SECOND = 50_000 / 18.5;
 
 const runs = [];
 for (let i = 0; i < repeat; i++) runs.push(await once());
 const seconds = runs.map((run) => run.seconds).sort((a, b) => a - b);
 const { median } = spread(seconds);
 const peak = Math.max(...runs.map((run) => run.peakMb));
-writeJsonResult({ products, writer, rows: runs[0]!.rows, workers: Number(workers), seconds: spread(seconds), productsPerSecond: products / median, peakRssMb: peak });
+const reference = await seedReference(runs[0]!.rows);
+const productsPerSecond = products / median;
+writeJsonResult({ products, writer, rows: runs[0]!.rows, workers: Number(workers), seconds: spread(seconds), productsPerSecond, peakRssMb: peak, timesSeedFigure: productsPerSecond / SEED_PRODUCTS_PER_SECOND, pandasReference: reference });
 process.stdout.write(
   `parse (file mode), ${products} products (raw file by ${writer}) → ${runs[0]!.rows} rows, ${workers} worker thread(s), ${os.availableParallelism()} CPUs, Node ${process.version}\n` +
     `  wall: median ${median.toFixed(2)} s (min ${seconds[0]!.toFixed(2)}, max ${seconds.at(-1)!.toFixed(2)}, ${repeat} runs)\n` +
-    `  throughput: ${(products / median).toFixed(0)} products/s\n` +
-    `  peak RSS: ${peak.toFixed(0)} MB\n`,
+    `  throughput: ${productsPerSecond.toFixed(0)} products/s, ${(productsPerSecond / SEED_PRODUCTS_PER_SECOND).toFixed(1)} × the seed's ${SEED_PRODUCTS_PER_SECOND.toFixed(0)}/s\n` +
+    `  peak RSS: ${peak.toFixed(0)} MB\n` +
+    (reference ? `  pandas reference (bench/seed_parse.py, same file, same rows): ${reference.seconds.toFixed(2)} s, ${(products / reference.seconds).toFixed(0)} products/s, peak RSS ${reference.peakMb.toFixed(0)} MB; parse is ${(reference.seconds / median).toFixed(1)} × faster\n` : ''),
 );
