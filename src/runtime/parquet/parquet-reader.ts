@@ -1,7 +1,7 @@
 import { asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects, parquetSchema, type AsyncBuffer, type FileMetaData } from 'hyparquet';
-import { pagesOverlapping, readPageLayout, toPageLocations, type DataPage, type PageLayout, type PageLocation } from './page-layout.js';
 import { compressors } from 'hyparquet-compressors';
 import { brotliDecompressSync, gunzipSync } from 'node:zlib';
+import { pagesOverlapping, readPageLayout, toPageLocations, type DataPage, type PageLayout, type PageLocation } from './page-layout.js';
 import type { Row } from './parquet-writer.js';
 
 /**
@@ -103,8 +103,8 @@ interface OpenFile {
   metadata: FileMetaData;
   /** First row of each row group, and a final entry for the row count. */
   groupStarts: number[];
-  /** Page layout of the columns read so far, by column list. */
-  layouts: Map<string, PageLayout>;
+  /** Page layout of the columns read so far, by column list, with its page locations per row group. */
+  layouts: Map<string, { layout: PageLayout; locations: Array<Record<string, PageLocation[]>> }>;
 }
 
 /** The last file opened by readParquetRange: ranges of one file usually come in a row. */
@@ -130,18 +130,18 @@ export async function readParquetRange(range: RowRange, columns: string[]): Prom
   const opened = await open(range.localPath);
   const { file, metadata } = opened;
   const key = columns.join('\0');
-  let layout = opened.layouts.get(key);
-  if (!layout) {
-    layout = columns.every((column) => isFlatColumn(metadata, column)) ? readPageLayout(range.localPath, metadata, columns) : [];
-    opened.layouts.set(key, layout);
+  let known = opened.layouts.get(key);
+  if (!known) {
+    known = { layout: columns.every((column) => isFlatColumn(metadata, column)) ? readPageLayout(range.localPath, metadata, columns) : [], locations: [] };
+    opened.layouts.set(key, known);
   }
   const groupIndex = opened.groupStarts.findIndex((start, index) => range.rowStart >= start && range.rowStart < opened.groupStarts[index + 1]!);
-  const pages = layout[groupIndex];
+  const pages = known.layout[groupIndex];
   let readMetadata = metadata;
   const pageLocationsByGroup: Array<Record<string, PageLocation[]>> = [];
   if (pages && columns.every((column) => (pages.get(column)?.length ?? 0) > 0)) {
     const groupStart = opened.groupStarts[groupIndex]!;
-    pageLocationsByGroup[groupIndex] = Object.fromEntries(columns.map((column) => [column, toPageLocations(pages.get(column)!)]));
+    pageLocationsByGroup[groupIndex] = known.locations[groupIndex] ??= Object.fromEntries(columns.map((column) => [column, toPageLocations(pages.get(column)!)]));
     // A pyarrow chunk whose dictionary overflowed switches to plain pages: ranges past the
     // switch need not read and decode the dictionary page (up to 1 MB) again each time.
     const withoutDictionary = new Set(columns.filter((column) => !pagesOverlapping(pages.get(column)!, range.rowStart - groupStart, range.rowEnd - groupStart).some((page) => page.usesDictionary)));
