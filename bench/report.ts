@@ -50,6 +50,8 @@ const build = spawnSync('npm', ['run', 'build'], { cwd: root, stdio: 'inherit' }
 if (build.status !== 0) process.exit(1);
 
 type FetchRow = { rate: number; workers: number; productsPerSecond: Spread; utilisation: Spread; status429: number; busiestSecond: number };
+/** Article rows in the file the issue's seed figure was measured on (50,000 products, 18.5 s). */
+const SEED_ROWS = 80_265;
 type ParseRow = { products: number; writer: string; rows: number; workers: number; seconds: Spread; productsPerSecond: number; peakRssMb: number; timesSeedFigure: number; pandasReference?: { seconds: number; peakMb: number } };
 type ImagesRow = { cap: number; latencyMs: number; images: number; imagesPerSecond: Spread; limit: number; socketsSeen: number; peakRssMb: number; imageBytesBound: number; peakImageBytes: number };
 type LoadRow = { articles: number; batchSize: number; server: string; firstLoad: Spread; rerun: Spread; insertManySeconds: number; scanSeconds: number };
@@ -138,6 +140,8 @@ const lines = [
   ...parses.map(({ result, command }) => `| ${result.products.toLocaleString('en')} | ${result.rows.toLocaleString('en')} | ${result.workers} | ${range(result.seconds, 2)} | ${result.productsPerSecond.toFixed(0)} | ${result.timesSeedFigure.toFixed(1)} | ${result.peakRssMb.toFixed(0)} MB | ${result.pandasReference ? `${result.pandasReference.seconds.toFixed(1)} s, ${result.pandasReference.peakMb.toFixed(0)} MB` : 'not run'} | \`${command}\` |`),
   '',
   parsePlot,
+  '',
+  ...parses.filter(({ result }) => result.products === 50_000).map(({ result }) => `The seed's figure counts ${SEED_ROWS.toLocaleString('en')} article rows for its 50,000 products; the sandbox's have ${result.rows.toLocaleString('en')}. Per article row, parse wrote ${(result.rows / result.seconds.median).toFixed(0)} rows/s against the seed's ${(SEED_ROWS / 18.5).toFixed(0)}: ${(result.rows / result.seconds.median / (SEED_ROWS / 18.5)).toFixed(1)} ×.`),
   '',
   'Both cores are busy (worker threads read, parse, flatten and encode; the main thread only',
   'de-duplicates and places row groups). Memory holds a few page ranges per worker; what grows',
