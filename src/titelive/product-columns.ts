@@ -12,18 +12,18 @@ import type { ColumnSpec } from '../runtime/parquet/parquet-schema.js';
  * and lists as JSON.
  */
 export const PRODUCT_FIELDS: ColumnSpec[] = [
-  { name: 'id', type: 'STRING', unique: true },
-  { name: 'titre', type: 'STRING', unique: true },
+  { name: 'id', type: 'STRING', plain: true },
+  { name: 'titre', type: 'STRING', plain: true },
   { name: 'auteurs', type: 'STRING' },
   { name: 'auteurs_multi', type: 'STRING' },
-  { name: 'resume', type: 'STRING' },
+  { name: 'resume', type: 'STRING', plain: true },
   { name: 'editeur', type: 'STRING' },
   { name: 'langueiso', type: 'STRING' },
   { name: 'nb_articles', type: 'STRING' },
 ];
 
 export const ARTICLE_FIELDS: ColumnSpec[] = [
-  { name: 'article_gencod', type: 'STRING', unique: true, required: true },
+  { name: 'article_gencod', type: 'STRING', plain: true, required: true },
   { name: 'article_datemodification', type: 'STRING' },
   { name: 'article_prix', type: 'DOUBLE' },
   { name: 'article_taux_tva', type: 'DOUBLE' },
@@ -40,7 +40,7 @@ export const ARTICLE_FIELDS: ColumnSpec[] = [
   { name: 'article_nbpages', type: 'STRING' },
   { name: 'article_nb_support', type: 'STRING' },
   { name: 'article_label', type: 'STRING' },
-  { name: 'article_imagesUrl', type: 'STRING', unique: true },
+  { name: 'article_imagesUrl', type: 'STRING', plain: true },
   { name: 'article_gtl', type: 'STRING' },
 ];
 

@@ -9,10 +9,11 @@ export interface ColumnSpec {
   /** Required columns reject nulls at write time. Optional by default. */
   required?: boolean;
   /**
-   * Values nearly all distinct (keys, URLs, titles): written plain, without the dictionary
-   * attempt the writer otherwise makes on every column chunk (it would be thrown away).
+   * Written plain, without the dictionary attempt the writer otherwise makes on every column
+   * chunk: for values nearly all distinct (keys, URLs, titles) or long free text, where the
+   * dictionary would be thrown away.
    */
-  unique?: boolean;
+  plain?: boolean;
 }
 
 export function toParquetSchema(columns: readonly ColumnSpec[]): SchemaElement[] {

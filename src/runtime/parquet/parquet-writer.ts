@@ -3,6 +3,7 @@ import type { DecodedArray, RowGroup, SchemaElement } from 'hyparquet';
 import { stat } from 'node:fs/promises';
 import { gzipSync } from 'node:zlib';
 import { type ColumnSpec, toParquetSchema } from './parquet-schema.js';
+import { Utf8Arena } from './utf8-values.js';
 
 export type Row = Record<string, unknown>;
 
@@ -42,12 +43,21 @@ function libraryWriterOptions(columns: readonly ColumnSpec[]) {
   };
 }
 
+/**
+ * This thread's UTF-8 space for the row group being encoded. Encoding is synchronous, one row
+ * group at a time, so one arena serves every writer of the thread.
+ */
+const textArena = new Utf8Arena();
+
+/** The library's column sources for one row group; call textArena.reset() first. */
 function columnSources(columns: readonly ColumnSpec[], columnValues: unknown[][], statisticsColumns: ReadonlySet<string>) {
   return columns.map((column, index) => ({
     name: column.name,
-    data: columnValues[index] as DecodedArray,
+    // Plain text is written as UTF-8 bytes here, in bulk; dictionary candidates stay strings,
+    // which the writer compares faster than bytes and encodes only once per distinct value.
+    data: (column.plain && column.type === 'STRING' ? textArena.encodeAll(columnValues[index]!) : columnValues[index]) as DecodedArray,
     statistics: statisticsColumns.has(column.name),
-    ...(column.unique ? { encoding: 'PLAIN' as const } : {}),
+    ...(column.plain ? { encoding: 'PLAIN' as const } : {}),
     // No page index: pages are up to 1 MB and row groups small, so it would buy readers little,
     // and row groups encoded apart then need no index stitching.
     offsetIndex: false,
@@ -63,16 +73,42 @@ function defaultStatisticsColumns(columns: readonly ColumnSpec[]): Set<string> {
  * into a stand-alone buffer: the CPU-heavy part of writing, which a worker thread can do.
  */
 export function encodeRowGroup(columns: readonly ColumnSpec[], columnValues: unknown[][], rowCount: number, statisticsColumns?: readonly string[]): EncodedRowGroup {
-  const buffer = new ByteWriter(1 << 20);
+  const buffer = groupBuffer;
+  buffer.offset = 0;
+  buffer.index = 0;
   const writer = new ParquetWriter({ writer: buffer, ...libraryWriterOptions(columns) });
   const headerLength = buffer.offset;
+  textArena.reset();
   void writer.write({ columnData: columnSources(columns, columnValues, statisticsColumns ? new Set(statisticsColumns) : defaultStatisticsColumns(columns)), rowGroupSize: rowCount });
   const metadata = writer.row_groups[0];
   if (!metadata) throw new Error('encodeRowGroup: no row group was written');
+  ownStatistics(metadata);
   shiftOffsets(metadata, -headerLength);
   // A copy that owns its buffer, so it can be transferred between threads without copying again.
   return { bytes: buffer.getBytes().slice(headerLength), metadata };
 }
+
+/**
+ * Min/max statistics of text columns may be views on the text arena: they are copied, since
+ * the metadata outlives the row group (it goes in the footer).
+ */
+function ownStatistics(group: RowGroup): void {
+  for (const chunk of group.columns) {
+    const statistics = chunk.meta_data?.statistics;
+    if (!statistics) continue;
+    for (const key of ['min_value', 'max_value', 'min', 'max'] as const) {
+      const value = statistics[key];
+      if (value instanceof Uint8Array) statistics[key] = value.slice();
+    }
+  }
+}
+
+/**
+ * This thread's buffer for encoding row groups, reused: a fresh buffer of a few MB per row
+ * group is memory the C allocator keeps once freed (measured: parse's peak RSS on 200,000
+ * products went from 261–264 MB to 244–256 MB).
+ */
+const groupBuffer = new ByteWriter(1 << 20);
 
 /** Moves every file offset of a row group's metadata by `delta` bytes. */
 function shiftOffsets(group: RowGroup, delta: number): void {
@@ -186,7 +222,11 @@ export class ParquetFileWriter {
     const rows = this.buffer;
     this.buffer = [];
     const columnValues = this.columns.map((column) => rows.map((row) => encodeParquetValue(row[column.name], column)));
-    await this.writer.write({ columnData: columnSources(this.columns, columnValues, this.statisticsColumns), rowGroupSize: rows.length });
+    textArena.reset();
+    const written = this.writer.write({ columnData: columnSources(this.columns, columnValues, this.statisticsColumns), rowGroupSize: rows.length });
+    const group = this.writer.row_groups.at(-1);
+    if (group) ownStatistics(group);
+    await written;
     this.rowCount += rows.length;
   }
 }
