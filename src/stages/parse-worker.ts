@@ -2,6 +2,7 @@ import { parentPort } from 'node:worker_threads';
 import { readParquetRange, type RowRange } from '../runtime/parquet/parquet-reader.js';
 import { belongsToShard, type Shard } from '../runtime/sharding.js';
 import { encodeRowGroup, type EncodedRowGroup } from '../runtime/parquet/parquet-writer.js';
+import { Utf8Arena } from '../runtime/parquet/utf8-values.js';
 import { flattenProductCells, newNotes } from '../titelive/flatten-product.js';
 import { PRODUCTS_COLUMNS } from '../titelive/product-columns.js';
 import type { TiteliveProduct } from '../titelive/response-shapes.js';
@@ -56,13 +57,35 @@ export interface ParseReply {
 
 const EMPTY_ROW = {};
 const GENCOD = PRODUCTS_COLUMNS.findIndex((column) => column.name === 'article_gencod');
+/**
+ * Columns written plain: their text is encoded to UTF-8 as each row is kept, so a batch holds
+ * small views instead of the strings while it fills up (fewer bytes for each young-generation
+ * collection to copy: scavenges took 265–267 ms per worker on 50,000 products instead of
+ * 292–299 ms, --trace-gc).
+ */
+const PLAIN_TEXT = PRODUCTS_COLUMNS.map((column) => column.plain === true && column.type === 'STRING');
+/** Arenas free for the next batch: one per batch in progress (batches run one at a time in a worker). */
+const freeArenas: Utf8Arena[] = [];
 
 /** Does one batch (see ParseTask); runs in a worker thread, or inline when there are none. */
 export async function parseBatch(task: ParseTask): Promise<ParseReply> {
+  const text = freeArenas.pop() ?? new Utf8Arena();
+  text.reset();
+  try {
+    return await parseInto(task, text);
+  } finally {
+    freeArenas.push(text);
+  }
+}
+
+async function parseInto(task: ParseTask, text: Utf8Arena): Promise<ParseReply> {
   const notes = newNotes();
   const summary: FlattenSummary = { inputRows: 0, skipped: {}, outcomes: [], fetchedEans: [], filteredOld: 0, gencods: [], noEan: 0, duplicates: 0, coercedToNull: [], extraFields: [] };
   const columns: unknown[][] = PRODUCTS_COLUMNS.map(() => []);
   const inBatch = new Set<string>();
+  // A product's articles share its text cells: each is encoded once.
+  const lastText: unknown[] = PRODUCTS_COLUMNS.map(() => undefined);
+  const lastBytes: unknown[] = PRODUCTS_COLUMNS.map(() => undefined);
   const skip = (reason: string) => (summary.skipped[reason] = (summary.skipped[reason] ?? 0) + 1);
   const rows = await readParquetRange(task.range, task.shard ? ['ean', 'status', 'data'] : ['data']);
   summary.inputRows = rows.length;
@@ -104,7 +127,18 @@ export async function parseBatch(task: ParseTask): Promise<ParseReply> {
       if (!task.shard) inBatch.add(gencod);
       summary.gencods.push(gencod);
       // Cells already have the writer's types (see FlatValue).
-      for (let j = 0; j < cells.length; j++) columns[j]!.push(cells[j]);
+      for (let j = 0; j < cells.length; j++) {
+        const cell = cells[j];
+        if (!PLAIN_TEXT[j] || typeof cell !== 'string') {
+          columns[j]!.push(cell);
+          continue;
+        }
+        if (cell !== lastText[j]) {
+          lastText[j] = cell;
+          lastBytes[j] = text.encode(cell);
+        }
+        columns[j]!.push(lastBytes[j]);
+      }
     }
   }
   summary.coercedToNull = [...notes.coercedToNull];
