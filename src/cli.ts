@@ -19,6 +19,7 @@ import { isShardComplete } from './runtime/completion.js';
 import type { Shard } from './runtime/sharding.js';
 import { openStorage } from './runtime/storage/open-storage.js';
 import { runSandboxCommand, SANDBOX_OPTIONS } from './sandbox/command.js';
+import type { ParseConfig } from './stages/parse.js';
 import type { RunLocalConfig } from './stages/run-local.js';
 import { STAGE_FOLDERS, isStage } from './stages/stage-outputs.js';
 
@@ -35,7 +36,18 @@ function loadedOnUse<Config>(load: () => Promise<Work<Config>>): Work<Config> {
 }
 const runPlan = loadedOnUse(async () => (await import('./stages/plan.js')).runPlan);
 const runFetch = loadedOnUse(async () => (await import('./stages/fetch.js')).runFetch);
-const runParse = loadedOnUse(async () => (await import('./stages/parse.js')).runParse);
+/** Parse's worker threads start first, so their start-up overlaps the loading of the parse stage. */
+const runParse: Work<ParseConfig> = async (config, context) => {
+  const workers = (await import('./stages/parse-pool.js')).startParseWorkers(config.workers);
+  let stage: typeof import('./stages/parse.js');
+  try {
+    stage = await import('./stages/parse.js');
+  } catch (error) {
+    await workers?.close();
+    throw error;
+  }
+  return stage.runParse(config, context, workers);
+};
 const runImages = loadedOnUse(async () => (await import('./stages/images.js')).runImages);
 const runLoad = loadedOnUse(async () => (await import('./stages/load.js')).runLoad);
 const runLocal = loadedOnUse(async () => (await import('./stages/run-local.js')).runLocal);

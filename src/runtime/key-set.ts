@@ -6,10 +6,20 @@
  * copies of the whole set (a 2M-key set is about 26 MB, never 48 MB while it grows).
  */
 export class KeySet {
-  private readonly tables = Array.from({ length: TABLES }, () => emptyTable(16));
+  private readonly tables: Float64Array[];
   private readonly counts = new Uint32Array(TABLES);
   private numericCount = 0;
   private readonly others = new Set<string>();
+
+  /**
+   * `expectedKeys`: tables sized for that many keys from the start. The tables a growing set
+   * outgrows are garbage outside the heap, which V8 collects late, so a caller that knows
+   * about how many keys will come says so (parse on 1,000,000 products: peak RSS 298 → 290 MB).
+   */
+  constructor(expectedKeys = 0) {
+    const length = Math.max(16, Math.ceil(expectedKeys / TABLES / 0.75) + 1);
+    this.tables = Array.from({ length: TABLES }, () => emptyTable(length));
+  }
 
   get size(): number {
     return this.numericCount + this.others.size;

@@ -18,9 +18,9 @@ import type { Category } from '../titelive/categories.js';
 import { newNotes, type FlattenNotes } from '../titelive/flatten-product.js';
 import { PRODUCTS_COLUMNS } from '../titelive/product-columns.js';
 import { forEachOrdered } from '../runtime/ordered-pool.js';
-import { WorkerPool, siblingModule } from '../runtime/worker-pool.js';
 import { KeySet } from '../runtime/key-set.js';
 import { parseBatch, type FlattenSummary, type ParseReply, type ParseTask } from './parse-worker.js';
+import { startParseWorkers, type ParseWorkers } from './parse-pool.js';
 import { STAGE_FOLDERS } from './stage-outputs.js';
 
 export interface ParseRunConfig {
@@ -54,19 +54,8 @@ export const PRODUCTS_FOLDER = STAGE_FOLDERS.parse;
  */
 const BATCH_ROWS = 1_000;
 
-/**
- * A parse worker's old-generation heap cap. One batch needs a few tens of MB; without a cap V8
- * lets each worker's heap grow to hundreds of MB before collecting (measured: 420 MB peak RSS
- * with 2 workers, 250–290 MB with the cap, at 50k and at 200k products alike).
- */
-const WORKER_HEAP_MB = 128;
-
-/**
- * A parse worker's young generation. V8's default for a worker (32 MB here) mostly holds
- * garbage between collections: with 16 MB, two workers on 50,000 products peaked at 200–207 MB
- * instead of 238–248 MB in about the same time; 8 MB was slower (/usr/bin/time, 3 runs each).
- */
-const WORKER_YOUNG_MB = 16;
+/** Article EANs per product expected in a seed-format file (1.6 in the seed's, 2 in the sandbox's). */
+const ARTICLES_PER_PRODUCT = 2;
 
 /**
  * Parses, flattens and encodes raw rows on worker threads (inline with none), one row range
@@ -76,60 +65,66 @@ const WORKER_YOUNG_MB = 16;
  */
 async function parseStream(
   ranges: AsyncIterable<RowRange>,
-  options: { windowStart: string; workers: number; shard?: Shard; notes: FlattenNotes; signal: AbortSignal },
+  options: { windowStart: string; workers: ParseWorkers | undefined; shard?: Shard; notes: FlattenNotes; signal: AbortSignal },
   writer: PartWriter,
   takeBatch: (summary: FlattenSummary) => string[],
 ): Promise<void> {
-  const pool = options.workers > 0 ? new WorkerPool<ParseTask, ParseReply>(siblingModule(import.meta.url, 'parse-worker'), options.workers, { resourceLimits: { maxOldGenerationSizeMb: WORKER_HEAP_MB, maxYoungGenerationSizeMb: WORKER_YOUNG_MB } }) : undefined;
-  const run = (task: ParseTask): Promise<ParseReply> => (pool ? pool.run(task) : parseBatch(task));
-  try {
-    await forEachOrdered(
-      ranges,
-      // Two batches per worker: one running, one queued, so no worker waits for the main thread.
-      Math.max(1, options.workers * 2),
-      (range) => {
-        const task: ParseTask = { range, windowStart: options.windowStart, ...(options.shard ? { shard: options.shard } : {}) };
-        return run(task).then((reply) => ({ task, reply }));
-      },
-      async ({ task, reply }) => {
-        const { summary } = reply;
-        for (const [column, count] of summary.coercedToNull) options.notes.coercedToNull.set(column, (options.notes.coercedToNull.get(column) ?? 0) + count);
-        for (const [field, count] of summary.extraFields) options.notes.extraFields.set(field, (options.notes.extraFields.get(field) ?? 0) + count);
-        const dropEans = takeBatch(summary);
-        const group = dropEans.length > 0 ? (await run({ ...task, dropEans })).group : reply.group;
-        if (group) await writer.appendRowGroup(group);
-      },
-      options.signal,
-    );
-  } finally {
-    await pool?.close();
-  }
+  const { workers } = options;
+  const run = (task: ParseTask): Promise<ParseReply> => (workers ? workers.run(task) : parseBatch(task));
+  await forEachOrdered(
+    ranges,
+    // Two batches per worker: one running, one queued, so no worker waits for the main thread.
+    Math.max(1, (workers?.size ?? 0) * 2),
+    (range) => {
+      const task: ParseTask = { range, windowStart: options.windowStart, ...(options.shard ? { shard: options.shard } : {}) };
+      return run(task).then((reply) => ({ task, reply }));
+    },
+    async ({ task, reply }) => {
+      const { summary } = reply;
+      for (const [column, count] of summary.coercedToNull) options.notes.coercedToNull.set(column, (options.notes.coercedToNull.get(column) ?? 0) + count);
+      for (const [field, count] of summary.extraFields) options.notes.extraFields.set(field, (options.notes.extraFields.get(field) ?? 0) + count);
+      const dropEans = takeBatch(summary);
+      const group = dropEans.length > 0 ? (await run({ ...task, dropEans })).group : reply.group;
+      if (group) await writer.appendRowGroup(group);
+    },
+    options.signal,
+  );
 }
 
 /**
  * The row ranges of stored Parquet files, each file copied to `scratch` first when it is not
  * local (workers read local files).
  */
-async function* storedRowRanges(storage: Storage, files: readonly string[], scratch: string): AsyncGenerator<RowRange> {
+async function* storedRowRanges(storage: Storage, files: readonly string[], scratch: string, onFile?: (ranges: readonly RowRange[]) => void): AsyncGenerator<RowRange> {
   for (const [index, file] of files.entries()) {
     let local = storage.localFile(file);
     if (!local) {
       local = path.join(scratch, `input-${index}.parquet`);
       await storage.getFile(file, local);
     }
-    yield* await parquetRowRanges(local, BATCH_ROWS, 'data');
+    const ranges = await parquetRowRanges(local, BATCH_ROWS, 'data');
+    onFile?.(ranges);
+    yield* ranges;
   }
 }
 
-export async function runParse(config: ParseConfig, context: JobContext): Promise<ShardManifest | void> {
-  return config.mode === 'run' ? parseRun(config, context) : parseFile(config, context);
+/**
+ * Runs parse with `workers`: worker threads already started by the caller (see parse-pool.ts),
+ * or started here. They are stopped when parse ends, whatever the outcome.
+ */
+export async function runParse(config: ParseConfig, context: JobContext, workers = startParseWorkers(config.workers)): Promise<ShardManifest | void> {
+  try {
+    return config.mode === 'run' ? await parseRun(config, context, workers) : await parseFile(config, context, workers);
+  } finally {
+    await workers?.close();
+  }
 }
 
 /**
  * Run mode: this shard's EANs (by the assignment function) from every fetch part; each `found`
  * row gives the article it was fetched for, once, if it is in the window.
  */
-async function parseRun(config: ParseRunConfig, { logger, signal }: JobContext): Promise<ShardManifest> {
+async function parseRun(config: ParseRunConfig, { logger, signal }: JobContext, workers: ParseWorkers | undefined): Promise<ShardManifest> {
   const startedAt = new Date();
   const storage = openStorage(config.dataUrl);
   const run: RunRef = { dataset: config.category, runId: config.runId };
@@ -143,11 +138,12 @@ async function parseRun(config: ParseRunConfig, { logger, signal }: JobContext):
   const progress = new Progress(logger, label, total, 'raw rows');
   const counts = { rows: 0, filtered_old: 0, skipped_deleted: 0, skipped_failed: 0, article_missing: 0, duplicate: 0, unreadable: 0 };
   const notes = newNotes();
-  const seen = new KeySet();
+  // This shard's share of the fetched rows: about one EAN each.
+  const seen = new KeySet(Math.ceil(total / config.shard.count));
   const scratch = await mkdtemp(path.join(tmpdir(), 'titelive-etl-parse-'));
   const inputs = fetchManifests.flatMap((manifest) => manifest.outputs.map((file) => file.path));
   try {
-    await parseStream(storedRowRanges(storage, inputs, scratch), { windowStart, workers: config.workers, shard: config.shard, notes, signal }, writer, (summary) => {
+    await parseStream(storedRowRanges(storage, inputs, scratch), { windowStart, workers, shard: config.shard, notes, signal }, writer, (summary) => {
       for (const [reason, count] of Object.entries(summary.skipped)) {
         if (reason !== 'other_shards') counts[reason as keyof typeof counts] += count;
         progress.add(reason, count);
@@ -197,20 +193,26 @@ async function parseRun(config: ParseRunConfig, { logger, signal }: JobContext):
  * each article EAN once (the seed drops exact duplicates only), rows without an EAN counted
  * and left out.
  */
-async function parseFile(config: ParseFileConfig, { logger, signal }: JobContext): Promise<void> {
+async function parseFile(config: ParseFileConfig, { logger, signal }: JobContext, workers: ParseWorkers | undefined): Promise<void> {
   const input = splitLocation(config.inputFilePath);
   const output = splitLocation(config.outputFilePath);
   const inputStorage = openStorage(input.folder, '--input-file-path');
   if (!(await inputStorage.exists(input.name))) throw new ConfigError(`--input-file-path: ${config.inputFilePath} does not exist`);
   const outputStorage = openStorage(output.folder, '--output-file-path');
   const writer = await PartWriter.open(outputStorage, output.name, PRODUCTS_COLUMNS, { stage: 'parse' });
-  const progress = new Progress(logger, `parse ${path.basename(config.inputFilePath)}`, 0, 'products');
   const counts = { products: 0, rows: 0, filtered_old: 0, no_ean: 0, duplicate: 0, unreadable: 0 };
   const notes = newNotes();
-  const seen = new KeySet();
+  // Both are made again once the input's row count is known (after a copy from remote storage).
+  let progress = new Progress(logger, `parse ${path.basename(config.inputFilePath)}`, 0, 'products');
+  let seen = new KeySet();
+  const sizeFor = (ranges: readonly RowRange[]) => {
+    const products = ranges.reduce((sum, range) => sum + range.rowEnd - range.rowStart, 0);
+    progress = new Progress(logger, `parse ${path.basename(config.inputFilePath)}`, products, 'products');
+    seen = new KeySet(products * ARTICLES_PER_PRODUCT);
+  };
   const scratch = await mkdtemp(path.join(tmpdir(), 'titelive-etl-parse-'));
   try {
-    await parseStream(storedRowRanges(inputStorage, [input.name], scratch), { windowStart: config.minModifiedDate, workers: config.workers, notes, signal }, writer, (summary) => {
+    await parseStream(storedRowRanges(inputStorage, [input.name], scratch, sizeFor), { windowStart: config.minModifiedDate, workers, notes, signal }, writer, (summary) => {
       counts.products += summary.inputRows;
       progress.add('products', summary.inputRows);
       counts.unreadable += summary.outcomes.filter((outcome) => outcome === 'unreadable').length;

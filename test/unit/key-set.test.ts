@@ -19,6 +19,16 @@ describe('KeySet', () => {
     expect(keys.has('9779999999999')).to.equal(false);
   });
 
+  it('answers the same when sized up front, whether the expected count is short or generous', () => {
+    for (const expected of [10, 20_000, 1_000_000]) {
+      const keys = new KeySet(expected);
+      for (let i = 0; i < 20_000; i++) expect(keys.add(String(9_780_000_000_000 + i * 7))).to.equal(true);
+      for (let i = 0; i < 20_000; i++) expect(keys.add(String(9_780_000_000_000 + i * 7)), `expected ${expected}`).to.equal(false);
+      expect(keys.size).to.equal(20_000);
+      expect(keys.has(String(9_780_000_000_000 + 1))).to.equal(false);
+    }
+  });
+
   it('keeps EANs with leading zeros apart from the shorter number they spell', () => {
     const keys = new KeySet();
     expect(keys.add('0000000012345')).to.equal(true);
