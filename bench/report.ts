@@ -145,7 +145,7 @@ const lines = [
   '',
   'Both cores are busy (worker threads read, parse, flatten and encode; the main thread only',
   'de-duplicates and places row groups). Memory holds a few page ranges per worker; what grows',
-  'with the output is the EAN set (about 13 bytes per EAN) and the footer (about 11 KB per row',
+  'with the output is the EAN set (11 to 13 bytes per EAN) and the footer (about 11 KB per row',
   'group of about 1,100 rows).',
   '',
   '## images',
