@@ -2,6 +2,7 @@ import { parentPort } from 'node:worker_threads';
 import { readParquetRange, type RowRange } from '../runtime/parquet/parquet-reader.js';
 import { belongsToShard, type Shard } from '../runtime/sharding.js';
 import { encodeRowGroup, type EncodedRowGroup } from '../runtime/parquet/parquet-writer.js';
+import { isPlainText } from '../runtime/parquet/parquet-schema.js';
 import { Utf8Arena } from '../runtime/parquet/utf8-values.js';
 import { flattenProductCells, newNotes } from '../titelive/flatten-product.js';
 import { PRODUCTS_COLUMNS } from '../titelive/product-columns.js';
@@ -63,7 +64,7 @@ const GENCOD = PRODUCTS_COLUMNS.findIndex((column) => column.name === 'article_g
  * collection to copy: scavenges took 265–267 ms per worker on 50,000 products instead of
  * 292–299 ms, --trace-gc).
  */
-const PLAIN_TEXT = PRODUCTS_COLUMNS.map((column) => column.plain === true && column.type === 'STRING');
+const PLAIN_TEXT = PRODUCTS_COLUMNS.map(isPlainText);
 /** Arenas free for the next batch: one per batch in progress (batches run one at a time in a worker). */
 const freeArenas: Utf8Arena[] = [];
 

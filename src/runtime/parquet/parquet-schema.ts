@@ -16,6 +16,11 @@ export interface ColumnSpec {
   plain?: boolean;
 }
 
+/** A plain text column: its values go to the writer as UTF-8 bytes (see Utf8Arena). */
+export function isPlainText(column: ColumnSpec): boolean {
+  return column.plain === true && column.type === 'STRING';
+}
+
 export function toParquetSchema(columns: readonly ColumnSpec[]): SchemaElement[] {
   const root: SchemaElement = { name: 'root', num_children: columns.length };
   return [root, ...columns.map(toSchemaElement)];

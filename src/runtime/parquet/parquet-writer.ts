@@ -2,7 +2,7 @@ import { ByteWriter, ParquetWriter, fileWriter } from 'hyparquet-writer';
 import type { DecodedArray, RowGroup, SchemaElement } from 'hyparquet';
 import { stat } from 'node:fs/promises';
 import { gzipSync } from 'node:zlib';
-import { type ColumnSpec, toParquetSchema } from './parquet-schema.js';
+import { type ColumnSpec, isPlainText, toParquetSchema } from './parquet-schema.js';
 import { Utf8Arena } from './utf8-values.js';
 
 export type Row = Record<string, unknown>;
@@ -55,7 +55,7 @@ function columnSources(columns: readonly ColumnSpec[], columnValues: unknown[][]
     name: column.name,
     // Plain text is written as UTF-8 bytes here, in bulk; dictionary candidates stay strings,
     // which the writer compares faster than bytes and encodes only once per distinct value.
-    data: (column.plain && column.type === 'STRING' ? textArena.encodeAll(columnValues[index]!) : columnValues[index]) as DecodedArray,
+    data: (isPlainText(column) ? textArena.encodeAll(columnValues[index]!) : columnValues[index]) as DecodedArray,
     statistics: statisticsColumns.has(column.name),
     ...(column.plain ? { encoding: 'PLAIN' as const } : {}),
     // No page index: pages are up to 1 MB and row groups small, so it would buy readers little,
