@@ -1,9 +1,8 @@
 import { parentPort } from 'node:worker_threads';
 import { readParquetRange, type RowRange } from '../runtime/parquet/parquet-reader.js';
 import { belongsToShard, type Shard } from '../runtime/sharding.js';
-import { encodeRowGroup, type EncodedRowGroup } from '../runtime/parquet/parquet-writer.js';
-import { isPlainText } from '../runtime/parquet/parquet-schema.js';
-import { Utf8Arena } from '../runtime/parquet/utf8-values.js';
+import { encodeRowGroup, type ColumnCells, type EncodedRowGroup } from '../runtime/parquet/parquet-writer.js';
+import { columnBuffer, type ColumnBuffer } from '../runtime/parquet/column-buffer.js';
 import { flattenProductCells, newNotes } from '../titelive/flatten-product.js';
 import { PRODUCTS_COLUMNS } from '../titelive/product-columns.js';
 import type { TiteliveProduct } from '../titelive/response-shapes.js';
@@ -59,46 +58,41 @@ export interface ParseReply {
 const EMPTY_ROW = {};
 const GENCOD = PRODUCTS_COLUMNS.findIndex((column) => column.name === 'article_gencod');
 /**
- * Columns written plain: their text is encoded to UTF-8 as each row is kept, so a batch holds
- * small views instead of the strings while it fills up (fewer bytes for each young-generation
- * collection to copy: scavenges took 265–267 ms per worker on 50,000 products instead of
- * 292–299 ms, --trace-gc).
+ * Column buffers free for the next batch: one set per batch in progress (batches run one at a
+ * time in a worker). A batch's cells wait in them, outside the heap, until it is encoded.
  */
-const PLAIN_TEXT = PRODUCTS_COLUMNS.map(isPlainText);
-/** Arenas free for the next batch: one per batch in progress (batches run one at a time in a worker). */
-const freeArenas: Utf8Arena[] = [];
+const freeColumns: ColumnBuffer[][] = [];
 
 /** Does one batch (see ParseTask); runs in a worker thread, or inline when there are none. */
 export async function parseBatch(task: ParseTask): Promise<ParseReply> {
-  const text = freeArenas.pop() ?? new Utf8Arena();
-  text.reset();
+  const columns = freeColumns.pop() ?? PRODUCTS_COLUMNS.map(columnBuffer);
+  for (const column of columns) column.clear();
   try {
-    return await parseInto(task, text);
+    return await parseInto(task, columns);
   } finally {
-    freeArenas.push(text);
+    freeColumns.push(columns);
   }
 }
 
-async function parseInto(task: ParseTask, text: Utf8Arena): Promise<ParseReply> {
+async function parseInto(task: ParseTask, columns: ColumnBuffer[]): Promise<ParseReply> {
   const notes = newNotes();
   const summary: FlattenSummary = { inputRows: 0, skipped: {}, outcomes: [], fetchedEans: [], filteredOld: 0, gencods: [], noEan: 0, duplicates: 0, coercedToNull: [], extraFields: [] };
-  const columns: unknown[][] = PRODUCTS_COLUMNS.map(() => []);
   const inBatch = new Set<string>();
-  // A product's articles share its text cells: each is encoded once.
-  const lastText: unknown[] = PRODUCTS_COLUMNS.map(() => undefined);
-  const lastBytes: unknown[] = PRODUCTS_COLUMNS.map(() => undefined);
   const skip = (reason: string) => (summary.skipped[reason] = (summary.skipped[reason] ?? 0) + 1);
-  const rows = await readParquetRange(task.range, task.shard ? ['ean', 'status', 'data'] : ['data']);
+  // Text comes as UTF-8 bytes and each product's JSON is decoded just before it is parsed, so a
+  // batch never holds all its JSON as strings at once.
+  const rows = await readParquetRange(task.range, task.shard ? ['ean', 'status', 'data'] : ['data'], { textAsBytes: true });
   summary.inputRows = rows.length;
   for (let index = 0; index < rows.length; index++) {
     const raw = rows[index]!;
-    // Dropped as soon as read: the batch's raw JSON is then garbage for the next young-generation
+    // Dropped as soon as read: the batch's raw bytes are then garbage for the next young-generation
     // collection instead of being copied by each collection until the batch ends.
     rows[index] = EMPTY_ROW;
     let ean: string | undefined;
     if (task.shard) {
-      ean = String(raw.ean);
-      const reason = !belongsToShard(ean, task.shard) ? 'other_shards' : raw.status === 'deleted' ? 'skipped_deleted' : raw.status !== 'found' ? 'skipped_failed' : inBatch.has(ean) ? 'duplicate' : undefined;
+      ean = textOf(raw.ean);
+      const status = textOf(raw.status);
+      const reason = !belongsToShard(ean, task.shard) ? 'other_shards' : status === 'deleted' ? 'skipped_deleted' : status !== 'found' ? 'skipped_failed' : inBatch.has(ean) ? 'duplicate' : undefined;
       if (reason) {
         skip(reason);
         continue;
@@ -108,7 +102,7 @@ async function parseInto(task: ParseTask, text: Utf8Arena): Promise<ParseReply> 
     }
     let product: TiteliveProduct | undefined;
     try {
-      product = JSON.parse(String(raw.data)) as TiteliveProduct;
+      product = JSON.parse(textOf(raw.data)) as TiteliveProduct;
     } catch {
       product = undefined;
     }
@@ -128,18 +122,7 @@ async function parseInto(task: ParseTask, text: Utf8Arena): Promise<ParseReply> 
       if (!task.shard) inBatch.add(gencod);
       summary.gencods.push(gencod);
       // Cells already have the writer's types (see FlatValue).
-      for (let j = 0; j < cells.length; j++) {
-        const cell = cells[j];
-        if (!PLAIN_TEXT[j] || typeof cell !== 'string') {
-          columns[j]!.push(cell);
-          continue;
-        }
-        if (cell !== lastText[j]) {
-          lastText[j] = cell;
-          lastBytes[j] = text.encode(cell);
-        }
-        columns[j]!.push(lastBytes[j]);
-      }
+      for (let j = 0; j < cells.length; j++) columns[j]!.push(cells[j]);
     }
   }
   summary.coercedToNull = [...notes.coercedToNull];
@@ -147,14 +130,22 @@ async function parseInto(task: ParseTask, text: Utf8Arena): Promise<ParseReply> 
   return { summary, group: encodeBatch(columns, summary.gencods, task.dropEans ?? []) };
 }
 
-function encodeBatch(columns: unknown[][], gencods: string[], dropEans: string[]): EncodedRowGroup | null {
+const utf8 = new TextDecoder();
+
+/** A raw cell as text: raw text columns are read as UTF-8 bytes (see readParquetRange). */
+function textOf(value: unknown): string {
+  return value instanceof Uint8Array ? utf8.decode(value) : String(value);
+}
+
+function encodeBatch(columns: ColumnBuffer[], gencods: string[], dropEans: string[]): EncodedRowGroup | null {
+  let cells: ColumnCells[] = columns;
   if (dropEans.length > 0) {
     const drop = new Set(dropEans);
     const keep = gencods.map((gencod) => !drop.has(gencod));
-    columns = columns.map((values) => values.filter((_, index) => keep[index]));
+    cells = columns.map((column) => column.values().filter((_, index) => keep[index]));
   }
-  const rowCount = columns[GENCOD]!.length;
-  return rowCount === 0 ? null : encodeRowGroup(PRODUCTS_COLUMNS, columns, rowCount);
+  const rowCount = cells[GENCOD]!.length;
+  return rowCount === 0 ? null : encodeRowGroup(PRODUCTS_COLUMNS, cells, rowCount);
 }
 
 if (parentPort) {

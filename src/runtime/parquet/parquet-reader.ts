@@ -126,7 +126,7 @@ async function open(localPath: string): Promise<OpenFile> {
  * the range are read and decoded (their locations come from the page headers, read once per
  * file), and a chunk's dictionary only when those pages use it.
  */
-export async function readParquetRange(range: RowRange, columns: string[]): Promise<Row[]> {
+export async function readParquetRange(range: RowRange, columns: string[], options: { textAsBytes?: boolean } = {}): Promise<Row[]> {
   const opened = await open(range.localPath);
   const { file, metadata } = opened;
   const key = columns.join('\0');
@@ -147,9 +147,11 @@ export async function readParquetRange(range: RowRange, columns: string[]): Prom
     const withoutDictionary = new Set(columns.filter((column) => !pagesOverlapping(pages.get(column)!, range.rowStart - groupStart, range.rowEnd - groupStart).some((page) => page.usesDictionary)));
     readMetadata = withoutDictionaryPages(metadata, groupIndex, withoutDictionary);
   }
-  const rows = (await parquetReadObjects({ file, metadata: readMetadata, rowStart: range.rowStart, rowEnd: range.rowEnd, columns, compressors: DECOMPRESSORS, pageLocationsByGroup } as Parameters<typeof parquetReadObjects>[0])) as Row[];
+  const rows = (await parquetReadObjects({ file, metadata: readMetadata, rowStart: range.rowStart, rowEnd: range.rowEnd, columns, compressors: DECOMPRESSORS, pageLocationsByGroup, ...(options.textAsBytes ? { parsers: BYTES_AS_THEY_ARE } : {}) } as Parameters<typeof parquetReadObjects>[0])) as Row[];
   return rows.map(normaliseRow);
 }
+
+const BYTES_AS_THEY_ARE = { stringFromBytes: (bytes: Uint8Array | undefined) => bytes };
 
 /** The metadata with the dictionary page of the named columns of one row group left out. */
 function withoutDictionaryPages(metadata: FileMetaData, groupIndex: number, columns: ReadonlySet<string>): FileMetaData {

@@ -4,6 +4,7 @@ import { stat } from 'node:fs/promises';
 import { gzipSync } from 'node:zlib';
 import { type ColumnSpec, isPlainText, toParquetSchema } from './parquet-schema.js';
 import { Utf8Arena } from './utf8-values.js';
+import { type ColumnBuffer, writerSource } from './column-buffer.js';
 
 export type Row = Record<string, unknown>;
 
@@ -49,19 +50,27 @@ function libraryWriterOptions(columns: readonly ColumnSpec[]) {
  */
 const textArena = new Utf8Arena();
 
+/** A row group's cells for one column: values, or a ColumnBuffer (see column-buffer.ts). */
+export type ColumnCells = unknown[] | ColumnBuffer;
+
 /** The library's column sources for one row group; call textArena.reset() first. */
-function columnSources(columns: readonly ColumnSpec[], columnValues: unknown[][], statisticsColumns: ReadonlySet<string>) {
+function columnSources(columns: readonly ColumnSpec[], columnValues: readonly ColumnCells[], statisticsColumns: ReadonlySet<string>) {
   return columns.map((column, index) => ({
     name: column.name,
-    // Plain text is written as UTF-8 bytes here, in bulk; dictionary candidates stay strings,
-    // which the writer compares faster than bytes and encodes only once per distinct value.
-    data: (isPlainText(column) ? textArena.encodeAll(columnValues[index]!) : columnValues[index]) as DecodedArray,
+    data: sourceOf(column, columnValues[index]!),
     statistics: statisticsColumns.has(column.name),
     ...(column.plain ? { encoding: 'PLAIN' as const } : {}),
     // No page index: pages are up to 1 MB and row groups small, so it would buy readers little,
     // and row groups encoded apart then need no index stitching.
     offsetIndex: false,
   }));
+}
+
+function sourceOf(column: ColumnSpec, cells: ColumnCells): DecodedArray {
+  if (!Array.isArray(cells)) return writerSource(cells) as unknown as DecodedArray;
+  // Plain text is written as UTF-8 bytes here, in bulk; dictionary candidates stay strings,
+  // which the writer compares faster than bytes and encodes only once per distinct value.
+  return (isPlainText(column) ? textArena.encodeAll(cells) : cells) as DecodedArray;
 }
 
 function defaultStatisticsColumns(columns: readonly ColumnSpec[]): Set<string> {
@@ -72,7 +81,7 @@ function defaultStatisticsColumns(columns: readonly ColumnSpec[]): Set<string> {
  * Encodes one row group from encoded column values (in `columns` order, see encodeParquetValue)
  * into a stand-alone buffer: the CPU-heavy part of writing, which a worker thread can do.
  */
-export function encodeRowGroup(columns: readonly ColumnSpec[], columnValues: unknown[][], rowCount: number, statisticsColumns?: readonly string[]): EncodedRowGroup {
+export function encodeRowGroup(columns: readonly ColumnSpec[], columnValues: readonly ColumnCells[], rowCount: number, statisticsColumns?: readonly string[]): EncodedRowGroup {
   const buffer = groupBuffer;
   buffer.offset = 0;
   buffer.index = 0;
