@@ -1,5 +1,3 @@
-import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import { manifestFolder, manifestPath, type RunRef } from './run-layout.js';
 import type { Storage } from './storage/storage.js';
 import { NotFoundError } from './storage/storage.js';
@@ -63,10 +61,4 @@ export async function readManifests(storage: Storage, run: RunRef, stage: string
     }
   }
   return manifests;
-}
-
-export async function sha256OfFile(localPath: string): Promise<string> {
-  const hash = createHash('sha256');
-  for await (const chunk of createReadStream(localPath)) hash.update(chunk as Buffer);
-  return hash.digest('hex');
 }

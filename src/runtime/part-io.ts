@@ -2,7 +2,6 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { ManifestFile, ShardManifest } from './manifest.js';
-import { sha256OfFile } from './manifest.js';
 import { parquetBytesWrittenTotal, parquetRowsWrittenTotal } from './metrics.js';
 import type { ColumnSpec } from './parquet/parquet-schema.js';
 import { readParquetRows } from './parquet/parquet-reader.js';
@@ -43,8 +42,7 @@ export class PartWriter {
 
   async commit(): Promise<ManifestFile> {
     try {
-      const { rows, bytes } = await this.writer.close();
-      const sha256 = await sha256OfFile(this.writer.localPath);
+      const { rows, bytes, sha256 } = await this.writer.close();
       await this.storage.putFile(this.writer.localPath, this.destination, 'application/vnd.apache.parquet');
       parquetRowsWrittenTotal.inc({ stage: this.stage }, rows);
       parquetBytesWrittenTotal.inc({ stage: this.stage }, bytes);
@@ -55,6 +53,7 @@ export class PartWriter {
   }
 
   async discard(): Promise<void> {
+    this.writer.abandon();
     await rm(this.folder, { recursive: true, force: true });
   }
 }

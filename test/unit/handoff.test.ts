@@ -1,11 +1,13 @@
 import { expect } from 'chai';
-import { readdir } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { readFile, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { requireStageComplete, stageCompletion } from '../../src/runtime/completion.js';
 import { UpstreamIncompleteError } from '../../src/runtime/errors.js';
 import { writeManifest } from '../../src/runtime/manifest.js';
 import { PartWriter, readStoredRows } from '../../src/runtime/part-io.js';
 import { readParquetInfo } from '../../src/runtime/parquet/parquet-reader.js';
+import { encodeRowGroup } from '../../src/runtime/parquet/parquet-writer.js';
 import { partPath } from '../../src/runtime/run-layout.js';
 import { LocalStorage } from '../../src/runtime/storage/local-storage.js';
 import { tempDir } from '../helpers/run-stages.js';
@@ -31,7 +33,9 @@ describe('hand-off: parts, manifests and the completion barrier', () => {
     expect(await storage.exists(destination)).to.equal(false);
     const file = await writer.commit();
     expect(file).to.include({ path: destination, rows: 1_050 });
-    expect(file.sha256).to.match(/^[0-9a-f]{64}$/);
+    const stored = await readFile(storage.localFile(destination));
+    expect(file.sha256).to.equal(createHash('sha256').update(stored).digest('hex'));
+    expect(file.bytes).to.equal(stored.length);
     const info = await readParquetInfo(storage.localFile(destination));
     expect(info.rowGroups).to.equal(11);
     expect(info.metadata.stage).to.equal('test');
@@ -44,6 +48,28 @@ describe('hand-off: parts, manifests and the completion barrier', () => {
     expect(count).to.equal(1_050);
     const files = await readdir(path.dirname(storage.localFile(destination)));
     expect(files.filter((name) => name.includes('.tmp-'))).to.deep.equal([]);
+  });
+
+  it('checksums a part made of row groups encoded apart and rows written in place, and leaves nothing when discarded', async () => {
+    const storage = new LocalStorage(await tempDir());
+    const columns = [{ name: 'ean', type: 'STRING' as const, required: true }, { name: 'text', type: 'STRING' as const }];
+    const writer = await PartWriter.open(storage, 'part.parquet', columns, { stage: 'test' }, 10);
+    for (let group = 0; group < 3; group++) {
+      const eans = Array.from({ length: 500 }, (_, i) => String(9780000000000 + group * 1_000 + i));
+      await writer.appendRowGroup(encodeRowGroup(columns, [eans, eans.map((ean) => `« ${ean} »`)], eans.length));
+      await writer.append({ ean: String(9790000000000 + group), text: null });
+    }
+    const file = await writer.commit();
+    const stored = await readFile(storage.localFile('part.parquet'));
+    expect(file).to.include({ rows: 1_503, bytes: stored.length, sha256: createHash('sha256').update(stored).digest('hex') });
+    const texts: unknown[] = [];
+    for await (const row of readStoredRows(storage, 'part.parquet')) texts.push(row.text);
+    expect(texts.slice(499, 502)).to.deep.equal(['« 9780000000499 »', null, '« 9780000001000 »']);
+
+    const abandoned = await PartWriter.open(storage, 'abandoned.parquet', columns);
+    await abandoned.append({ ean: '9780000000000', text: 'x' });
+    await abandoned.discard();
+    expect(await storage.exists('abandoned.parquet')).to.equal(false);
   });
 
   it('refuses to start on an incomplete upstream and names what is missing', async () => {

@@ -1,8 +1,8 @@
-import { ByteWriter, ParquetWriter, fileWriter } from 'hyparquet-writer';
+import { ByteWriter, ParquetWriter } from 'hyparquet-writer';
 import type { DecodedArray, RowGroup, SchemaElement } from 'hyparquet';
-import { stat } from 'node:fs/promises';
 import { gzipSync } from 'node:zlib';
 import { type ColumnSpec, isPlainText, toParquetSchema } from './parquet-schema.js';
+import { HashingFileSink } from './file-sink.js';
 import { Utf8Arena } from './utf8-values.js';
 import { type ColumnBuffer, writerSource } from './column-buffer.js';
 
@@ -140,7 +140,7 @@ function shiftOffsets(group: RowGroup, delta: number): void {
  */
 export class ParquetFileWriter {
   private readonly writer: ParquetWriter;
-  private readonly sink: ReturnType<typeof fileWriter>;
+  private readonly sink: HashingFileSink;
   private buffer: Row[] = [];
   private rowCount = 0;
   private closed = false;
@@ -151,7 +151,7 @@ export class ParquetFileWriter {
     readonly columns: readonly ColumnSpec[],
     private readonly options: ParquetWriterOptions = {},
   ) {
-    this.sink = fileWriter(localPath);
+    this.sink = new HashingFileSink(localPath);
     this.statisticsColumns = options.statisticsColumns ? new Set(options.statisticsColumns) : defaultStatisticsColumns(columns);
     this.writer = new ParquetWriter({
       writer: this.sink,
@@ -179,21 +179,26 @@ export class ParquetFileWriter {
     if (group.metadata.columns.length !== this.columns.length) throw new Error(`${this.localPath}: a row group of ${group.metadata.columns.length} columns cannot go in a file of ${this.columns.length}`);
     await this.flushRowGroup();
     shiftOffsets(group.metadata, this.sink.offset);
-    this.sink.appendBytes(group.bytes);
+    this.sink.appendChunk(group.bytes);
     this.writer.row_groups.push(this.compact(group.metadata));
     this.writer.num_rows += group.metadata.num_rows;
     this.rowCount += rowCount;
   }
 
-  /** Finishes the file; returns its row count and size in bytes. */
-  async close(): Promise<{ rows: number; bytes: number }> {
+  /** Finishes the file; returns its row count, size in bytes and SHA-256 (hex). */
+  async close(): Promise<{ rows: number; bytes: number; sha256: string }> {
     if (!this.closed) {
       await this.flushRowGroup();
       this.closed = true;
       await this.writer.finish();
     }
-    const { size } = await stat(this.localPath);
-    return { rows: this.rowCount, bytes: size };
+    return { rows: this.rowCount, bytes: this.sink.offset, sha256: this.sink.sha256 };
+  }
+
+  /** Stops writing without finishing the file, which the caller then removes. */
+  abandon(): void {
+    this.closed = true;
+    this.sink.abandon();
   }
 
   /** Per column: one shared `path_in_schema` and one `encodings` array per distinct list. */
