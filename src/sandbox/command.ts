@@ -2,7 +2,6 @@ import type { Options } from 'yargs';
 import { createLogger } from '../runtime/logger.js';
 import { parseChoice, parseHttpUrl, parseInteger, parseNumber, readSetting, type Argv } from '../runtime/settings.js';
 import { parseIsoDay, today } from '../runtime/calendar.js';
-import { SANDBOX_PASSWORD, SANDBOX_USERNAME, Sandbox } from './server.js';
 
 const GROUP = 'Sandbox:';
 const FAULTS = 'Faults:';
@@ -31,6 +30,8 @@ const read = (argv: Argv, flag: string) => readSetting(argv, {}, { flag });
 
 /** `titelive-etl sandbox`: serves until SIGINT/SIGTERM. */
 export async function runSandboxCommand(argv: Argv): Promise<number> {
+  // Loaded here, not with the CLI: every other command starts without the sandbox server.
+  const { SANDBOX_PASSWORD, SANDBOX_USERNAME, Sandbox } = await import('./server.js');
   const sandbox = new Sandbox({
     port: parseInteger(read(argv, 'port'), { min: 0, max: 65_535 }) ?? 8080,
     host: read(argv, 'host').raw ?? '127.0.0.1',

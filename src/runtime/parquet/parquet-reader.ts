@@ -1,19 +1,39 @@
 import { parquetMetadataAsync, parquetReadObjects, parquetSchema, type AsyncBuffer, type FileMetaData } from 'hyparquet';
-import { compressors } from 'hyparquet-compressors';
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import { pagesOverlapping, readPageLayout, toPageLocations, type DataPage, type PageLayout, type PageLocation } from './page-layout.js';
 import type { Row } from './parquet-writer.js';
 
+type Decompress = (input: Uint8Array, outputLength: number) => Uint8Array;
+
 /**
- * Every Parquet codec pyarrow writes: Snappy (WebAssembly, faster than the reader's JavaScript
- * one), ZSTD and LZ4 from hyparquet-compressors; GZIP and Brotli through Node's native zlib.
+ * Every Parquet codec pyarrow writes, each loaded when a file first needs it (a pandas file
+ * needs Snappy only, our own parts GZIP only): GZIP and Brotli through Node's native zlib,
+ * Snappy in WebAssembly (hysnappy, faster than the reader's JavaScript one), ZSTD and LZ4 from
+ * hyparquet-compressors, whose full set took about 20 ms to load in each thread.
  */
-const DECOMPRESSORS = {
-  ...compressors,
-  GZIP: (input: Uint8Array) => new Uint8Array(gunzipSync(input)),
-  BROTLI: (input: Uint8Array) => new Uint8Array(brotliDecompressSync(input)),
+const decompressors: Record<string, Decompress> = {
+  GZIP: (input) => new Uint8Array(gunzipSync(input)),
+  BROTLI: (input) => new Uint8Array(brotliDecompressSync(input)),
 };
+const DECOMPRESSOR_LOADERS: Record<string, () => Promise<Decompress>> = {
+  SNAPPY: async () => (await import('hysnappy')).snappyUncompressor(),
+  ZSTD: async () => (await import('hyparquet-compressors')).compressors.ZSTD!,
+  LZ4: async () => (await import('hyparquet-compressors')).compressors.LZ4!,
+  LZ4_RAW: async () => (await import('hyparquet-compressors')).compressors.LZ4_RAW!,
+};
+
+/** The decompressors, with those `metadata`'s column chunks use loaded. */
+async function decompressorsFor(metadata: FileMetaData): Promise<Record<string, Decompress>> {
+  for (const group of metadata.row_groups) {
+    for (const chunk of group.columns) {
+      const codec = chunk.meta_data?.codec;
+      const load = codec && !decompressors[codec] ? DECOMPRESSOR_LOADERS[codec] : undefined;
+      if (load && codec) decompressors[codec] = await load();
+    }
+  }
+  return decompressors;
+}
 
 /**
  * A local file as the library reads it, one byte range at a time, read synchronously: the
@@ -74,10 +94,11 @@ export async function readParquetInfo(localPath: string): Promise<ParquetFileInf
 export async function* readParquetRows(localPath: string, options: { columns?: string[] } = {}): AsyncGenerator<Row> {
   const file = localFileBuffer(localPath);
   const metadata = await parquetMetadataAsync(file);
+  const compressors = await decompressorsFor(metadata);
   let rowStart = 0;
   for (const group of metadata.row_groups) {
     const rowEnd = rowStart + Number(group.num_rows);
-    const rows = (await parquetReadObjects({ file, metadata, rowStart, rowEnd, columns: options.columns, compressors: DECOMPRESSORS })) as Row[];
+    const rows = (await parquetReadObjects({ file, metadata, rowStart, rowEnd, columns: options.columns, compressors })) as Row[];
     for (const row of rows) yield normaliseRow(row);
     rowStart = rowEnd;
   }
@@ -135,6 +156,7 @@ interface OpenFile {
   localPath: string;
   file: AsyncBuffer;
   metadata: FileMetaData;
+  compressors: Record<string, Decompress>;
   /** First row of each row group, and a final entry for the row count. */
   groupStarts: number[];
   /** Page layout of the columns read so far, by column list, with its page locations per row group. */
@@ -150,7 +172,7 @@ async function open(localPath: string): Promise<OpenFile> {
     const metadata = await parquetMetadataAsync(file);
     const groupStarts = [0];
     for (const group of metadata.row_groups) groupStarts.push(groupStarts.at(-1)! + Number(group.num_rows));
-    openFile = { localPath, file, metadata, groupStarts, layouts: new Map() };
+    openFile = { localPath, file, metadata, compressors: await decompressorsFor(metadata), groupStarts, layouts: new Map() };
   }
   return openFile;
 }
@@ -181,7 +203,7 @@ export async function readParquetRange(range: RowRange, columns: string[], optio
     const withoutDictionary = new Set(columns.filter((column) => !pagesOverlapping(pages.get(column)!, range.rowStart - groupStart, range.rowEnd - groupStart).some((page) => page.usesDictionary)));
     readMetadata = withoutDictionaryPages(metadata, groupIndex, withoutDictionary);
   }
-  const rows = (await parquetReadObjects({ file, metadata: readMetadata, rowStart: range.rowStart, rowEnd: range.rowEnd, columns, compressors: DECOMPRESSORS, pageLocationsByGroup, ...(options.textAsBytes ? { parsers: BYTES_AS_THEY_ARE } : {}) } as Parameters<typeof parquetReadObjects>[0])) as Row[];
+  const rows = (await parquetReadObjects({ file, metadata: readMetadata, rowStart: range.rowStart, rowEnd: range.rowEnd, columns, compressors: opened.compressors, pageLocationsByGroup, ...(options.textAsBytes ? { parsers: BYTES_AS_THEY_ARE } : {}) } as Parameters<typeof parquetReadObjects>[0])) as Row[];
   return rows.map(normaliseRow);
 }
 
