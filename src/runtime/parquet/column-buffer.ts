@@ -45,6 +45,9 @@ export function writerSource(buffer: ColumnBuffer): { length: number; slice: (st
 }
 
 const INITIAL_ROWS = 1024;
+const INITIAL_TEXT_BYTES = 1 << 20;
+/** A plain text column keeps at most this much space from one row group to the next. */
+const KEPT_TEXT_BYTES = 16 << 20;
 
 function grownInt32(array: Int32Array<ArrayBuffer>, length: number): Int32Array<ArrayBuffer> {
   if (length < array.length) return array;
@@ -56,7 +59,7 @@ function grownInt32(array: Int32Array<ArrayBuffer>, length: number): Int32Array<
 /** Long or mostly distinct text: UTF-8 bytes in one reused buffer, offset and length per cell. */
 class PlainTextColumn implements ColumnBuffer {
   length = 0;
-  private bytes = Buffer.allocUnsafeSlow(1 << 20);
+  private bytes = Buffer.allocUnsafeSlow(INITIAL_TEXT_BYTES);
   private used = 0;
   private offsets = new Int32Array(INITIAL_ROWS);
   /** Byte length per cell; -1 for null. */
@@ -101,6 +104,8 @@ class PlainTextColumn implements ColumnBuffer {
     this.length = 0;
     this.used = 0;
     this.lastText = undefined;
+    // Space grown for an unusually large row group is not kept for the next ones.
+    if (this.bytes.length > KEPT_TEXT_BYTES) this.bytes = Buffer.allocUnsafeSlow(INITIAL_TEXT_BYTES);
   }
 
   private ensureRoom(room: number): void {

@@ -15,6 +15,7 @@ export class HashingFileSink extends ByteWriter {
   private readonly fd: number;
   private readonly hash: Hash = createHash('sha256');
   private digest: string | undefined;
+  private closed = false;
 
   constructor(readonly localPath: string) {
     super(FLUSH_BYTES);
@@ -34,25 +35,23 @@ export class HashingFileSink extends ByteWriter {
   }
 
   override finish(): void {
-    if (this.digest !== undefined) return;
+    if (this.closed) return;
     try {
       this.writeBuffered();
     } finally {
-      closeSync(this.fd);
+      this.close();
     }
     this.digest = this.hash.digest('hex');
   }
 
   /** Closes the file without finishing it (the caller removes it). */
   abandon(): void {
-    if (this.digest !== undefined) return;
-    this.digest = '';
-    closeSync(this.fd);
+    if (!this.closed) this.close();
   }
 
   /** The file's SHA-256, hex; known once finished. */
   get sha256(): string {
-    if (!this.digest) throw new Error(`${this.localPath}: the checksum is known only once the file is finished`);
+    if (this.digest === undefined) throw new Error(`${this.localPath}: the checksum is known only once the file is finished`);
     return this.digest;
   }
 
@@ -62,6 +61,11 @@ export class HashingFileSink extends ByteWriter {
 
   override getBytes(): Uint8Array<ArrayBuffer> {
     throw new Error(`${this.localPath}: written to a file, not kept in memory`);
+  }
+
+  private close(): void {
+    this.closed = true;
+    closeSync(this.fd);
   }
 
   private writeBuffered(): void {
