@@ -1,5 +1,7 @@
+import type { ByteWriter } from 'hyparquet-writer';
 import type { ColumnSpec } from './parquet-schema.js';
 import { isPlainText } from './parquet-schema.js';
+import { writeRleBitPackedHybrid } from './writer-internals.js';
 
 /**
  * One column's values for the row group being built, kept in typed arrays rather than as one
@@ -18,6 +20,36 @@ export interface ColumnBuffer {
   values(): unknown[];
   /** Empties the column, keeping its space for the next row group. */
   clear(): void;
+  /**
+   * Writes the cells as Parquet page content (see row-group-encoder.ts). Missing for a kind of
+   * column left to the library's writer.
+   */
+  encode?(target: PageTarget): PageValues;
+}
+
+/** Where a column writes its page content, and how. */
+export interface PageTarget {
+  /** The data page's values section: PLAIN values, or bit width and dictionary indexes. */
+  values: ByteWriter;
+  /** The dictionary page's PLAIN values, when the column uses one. */
+  dictionary: ByteWriter;
+  /** PLAIN only: no dictionary attempt. */
+  plain: boolean;
+  /** Min and max wanted. */
+  statistics: boolean;
+}
+
+/** What a column wrote (see PageTarget). */
+export interface PageValues {
+  /** Per row: 1 for a value, 0 for a null (the definition levels of a flat column). */
+  levels: Uint8Array;
+  nulls: number;
+  encoding: 'PLAIN' | 'RLE_DICTIONARY';
+  /** Values in the dictionary page, when there is one. */
+  dictionaryCount?: number;
+  /** Physical min and max (bytes for text, number for DOUBLE, bigint for INT64), when asked for. */
+  min?: Uint8Array | number | bigint;
+  max?: Uint8Array | number | bigint;
 }
 
 /** A buffer for `column`'s type: plain text as bytes, other text by index, numbers as numbers. */
@@ -54,6 +86,35 @@ function grownInt32(array: Int32Array<ArrayBuffer>, length: number): Int32Array<
   const grown = new Int32Array(array.length * 2);
   grown.set(array);
   return grown;
+}
+
+/**
+ * hyparquet-writer's rule, so both writers choose alike: a dictionary is kept when it and the
+ * bit-packed indexes take at most half the bytes of the PLAIN values.
+ */
+function dictionaryPays(plainBytes: number, dictionaryBytes: number, distinct: number, nonNull: number): boolean {
+  if (distinct === 0) return false;
+  const indexBytes = Math.ceil((nonNull * Math.ceil(Math.log2(distinct))) / 8);
+  return 2 * (dictionaryBytes + indexBytes) <= plainBytes;
+}
+
+/** The data page of a dictionary-encoded column: bit width, then the indexes of the values. */
+function writeIndexes(out: ByteWriter, indexes: Int32Array, count: number, distinct: number): void {
+  const bitWidth = Math.ceil(Math.log2(distinct));
+  out.appendUint8(bitWidth);
+  writeRleBitPackedHybrid(out, indexes.subarray(0, count), bitWidth);
+}
+
+/** Room for `bytes` more in `out`, and a Buffer over its space (valid until it grows again). */
+function reserve(out: ByteWriter, bytes: number): Buffer {
+  out.ensure(bytes);
+  return Buffer.from(out.buffer, 0, out.buffer.byteLength);
+}
+
+/** Moves `out` past `bytes` written through a reserve() view. */
+function advance(out: ByteWriter, bytes: number): void {
+  out.index += bytes;
+  out.offset += bytes;
 }
 
 /** Long or mostly distinct text: UTF-8 bytes in one reused buffer, offset and length per cell. */
@@ -108,6 +169,48 @@ class PlainTextColumn implements ColumnBuffer {
     if (this.bytes.length > KEPT_TEXT_BYTES) this.bytes = Buffer.allocUnsafeSlow(INITIAL_TEXT_BYTES);
   }
 
+  /** Always PLAIN: these columns are the ones a dictionary does not pay for. */
+  encode(target: PageTarget): PageValues {
+    const levels = new Uint8Array(this.length);
+    let nulls = 0;
+    let total = 0;
+    for (let i = 0; i < this.length; i++) {
+      const length = this.lengths[i]!;
+      if (length < 0) nulls += 1;
+      else {
+        levels[i] = 1;
+        total += 4 + length;
+      }
+    }
+    const out = reserve(target.values, total);
+    let position = target.values.index;
+    let min = -1;
+    let max = -1;
+    for (let i = 0; i < this.length; i++) {
+      const length = this.lengths[i]!;
+      if (length < 0) continue;
+      const offset = this.offsets[i]!;
+      out.writeUInt32LE(length, position);
+      this.bytes.copy(out, position + 4, offset, offset + length);
+      position += 4 + length;
+      if (target.statistics) {
+        if (min < 0 || this.compareCells(i, min) < 0) min = i;
+        if (max < 0 || this.compareCells(i, max) > 0) max = i;
+      }
+    }
+    advance(target.values, total);
+    return { levels, nulls, encoding: 'PLAIN', ...(min >= 0 ? { min: this.copyOf(min), max: this.copyOf(max) } : {}) };
+  }
+
+  /** Unsigned byte order, as Parquet orders BYTE_ARRAY statistics. */
+  private compareCells(a: number, b: number): number {
+    return this.bytes.compare(this.bytes, this.offsets[b]!, this.offsets[b]! + this.lengths[b]!, this.offsets[a]!, this.offsets[a]! + this.lengths[a]!);
+  }
+
+  private copyOf(cell: number): Uint8Array {
+    return new Uint8Array(this.bytes.subarray(this.offsets[cell]!, this.offsets[cell]! + this.lengths[cell]!));
+  }
+
   private ensureRoom(room: number): void {
     if (this.used + room <= this.bytes.length) return;
     const grown = Buffer.allocUnsafeSlow(Math.max(this.bytes.length * 2, this.used + room));
@@ -154,6 +257,63 @@ class DistinctTextColumn implements ColumnBuffer {
     this.distinct = [];
     this.positions = new Map();
   }
+
+  encode(target: PageTarget): PageValues {
+    const levels = new Uint8Array(this.length);
+    const present = new Int32Array(this.length);
+    let nonNull = 0;
+    for (let i = 0; i < this.length; i++) {
+      const index = this.indexes[i]!;
+      if (index < 0) continue;
+      levels[i] = 1;
+      present[nonNull++] = index;
+    }
+    // Each distinct text to UTF-8 once.
+    const count = this.distinct.length;
+    const starts = new Int32Array(count + 1);
+    let room = 0;
+    for (const text of this.distinct) room += text.length * 3;
+    if (this.utf8.length < room) this.utf8 = Buffer.allocUnsafeSlow(Math.max(room, 2 * this.utf8.length));
+    for (let d = 0; d < count; d++) starts[d + 1] = starts[d]! + this.utf8.write(this.distinct[d]!, starts[d]!);
+    let plainBytes = 0;
+    for (let k = 0; k < nonNull; k++) plainBytes += 4 + starts[present[k]! + 1]! - starts[present[k]!]!;
+    const dictionaryBytes = 4 * count + starts[count]!;
+    const stats = target.statistics && count > 0 ? this.minMax(starts) : {};
+    if (!target.plain && dictionaryPays(plainBytes, dictionaryBytes, count, nonNull)) {
+      const out = reserve(target.dictionary, dictionaryBytes);
+      let position = target.dictionary.index;
+      for (let d = 0; d < count; d++) position = this.writeValue(out, position, starts, d);
+      advance(target.dictionary, dictionaryBytes);
+      writeIndexes(target.values, present, nonNull, count);
+      return { levels, nulls: this.length - nonNull, encoding: 'RLE_DICTIONARY', dictionaryCount: count, ...stats };
+    }
+    const out = reserve(target.values, plainBytes);
+    let position = target.values.index;
+    for (let k = 0; k < nonNull; k++) position = this.writeValue(out, position, starts, present[k]!);
+    advance(target.values, plainBytes);
+    return { levels, nulls: this.length - nonNull, encoding: 'PLAIN', ...stats };
+  }
+
+  /** UTF-8 of the distinct texts being encoded (see encode). */
+  private utf8 = Buffer.allocUnsafeSlow(1 << 16);
+
+  private writeValue(out: Buffer, position: number, starts: Int32Array, d: number): number {
+    const length = starts[d + 1]! - starts[d]!;
+    out.writeUInt32LE(length, position);
+    this.utf8.copy(out, position + 4, starts[d]!, starts[d + 1]!);
+    return position + 4 + length;
+  }
+
+  private minMax(starts: Int32Array): { min: Uint8Array; max: Uint8Array } {
+    const bytes = (d: number) => this.utf8.subarray(starts[d]!, starts[d + 1]!);
+    let min = 0;
+    let max = 0;
+    for (let d = 1; d < this.distinct.length; d++) {
+      if (Buffer.compare(bytes(d), bytes(min)) < 0) min = d;
+      if (Buffer.compare(bytes(d), bytes(max)) > 0) max = d;
+    }
+    return { min: new Uint8Array(bytes(min)), max: new Uint8Array(bytes(max)) };
+  }
 }
 
 /** Small integers are most INT64 cells (flags, types): shared instead of allocated per cell. */
@@ -199,6 +359,78 @@ class NumberColumn implements ColumnBuffer {
   clear(): void {
     this.length = 0;
     this.exact = undefined;
+  }
+
+  encode(target: PageTarget): PageValues {
+    const levels = new Uint8Array(this.length);
+    const present = new Int32Array(this.length);
+    let nonNull = 0;
+    for (let i = 0; i < this.length; i++) {
+      if (this.nulls[i]) continue;
+      levels[i] = 1;
+      present[nonNull++] = i;
+    }
+    const stats = target.statistics ? this.minMax(present, nonNull) : {};
+    if (!target.plain) {
+      // Distinct values by row; a value a double cannot hold is keyed by its digits.
+      const positions = new Map<number | string, number>();
+      const firstRows: number[] = [];
+      const indexes = new Int32Array(nonNull);
+      for (let k = 0; k < nonNull; k++) {
+        const row = present[k]!;
+        const exact = this.exact?.get(row);
+        const key = exact === undefined ? this.numbers[row]! : `${exact}`;
+        let index = positions.get(key);
+        if (index === undefined) {
+          index = firstRows.length;
+          positions.set(key, index);
+          firstRows.push(row);
+        }
+        indexes[k] = index;
+      }
+      if (dictionaryPays(8 * nonNull, 8 * firstRows.length, firstRows.length, nonNull)) {
+        this.writeValues(target.dictionary, firstRows, firstRows.length);
+        writeIndexes(target.values, indexes, nonNull, firstRows.length);
+        return { levels, nulls: this.length - nonNull, encoding: 'RLE_DICTIONARY', dictionaryCount: firstRows.length, ...stats };
+      }
+    }
+    this.writeValues(target.values, present, nonNull);
+    return { levels, nulls: this.length - nonNull, encoding: 'PLAIN', ...stats };
+  }
+
+  /** The values of `rows[0..count)`, 8 bytes each, little-endian. */
+  private writeValues(out: ByteWriter, rows: ArrayLike<number>, count: number): void {
+    const view = new DataView(reserve(out, 8 * count).buffer);
+    let position = out.index;
+    for (let k = 0; k < count; k++, position += 8) {
+      const row = rows[k]!;
+      const number = this.numbers[row]!;
+      if (!this.asBigInt) view.setFloat64(position, number, true);
+      else if (this.exact?.has(row)) view.setBigInt64(position, this.exact.get(row)!, true);
+      else {
+        // An integer a double holds exactly: its high and low 32 bits.
+        const high = Math.floor(number / 2 ** 32);
+        view.setUint32(position, number - high * 2 ** 32, true);
+        view.setInt32(position + 4, high, true);
+      }
+    }
+    advance(out, 8 * count);
+  }
+
+  private minMax(rows: Int32Array, count: number): { min?: number | bigint; max?: number | bigint } {
+    let min: number | bigint | undefined;
+    let max: number | bigint | undefined;
+    for (let k = 0; k < count; k++) {
+      const row = rows[k]!;
+      const value: number | bigint = this.asBigInt ? (this.exact?.get(row) ?? BigInt(this.numbers[row]!)) : this.numbers[row]!;
+      if (typeof value === 'number' && Number.isNaN(value)) continue;
+      if (min === undefined || value < min) min = value;
+      if (max === undefined || value > max) max = value;
+    }
+    // Parquet's rule for signed zero: -0 as min, +0 as max.
+    if (min === 0) min = -0;
+    if (max === 0) max = 0;
+    return min === undefined ? {} : { min, max };
   }
 }
 

@@ -5,6 +5,7 @@ import { type ColumnSpec, isPlainText, toParquetSchema } from './parquet-schema.
 import { HashingFileSink } from './file-sink.js';
 import { Utf8Arena } from './utf8-values.js';
 import { type ColumnBuffer, writerSource } from './column-buffer.js';
+import { canEncodeDirectly, encodeColumnBuffers } from './row-group-encoder.js';
 
 export type Row = Record<string, unknown>;
 
@@ -40,8 +41,12 @@ function libraryWriterOptions(columns: readonly ColumnSpec[]) {
     // GZIP through Node's native zlib at level 1: measured faster than the library's
     // JavaScript Snappy and about a third smaller (see docs/run-layout.md); every reader has it.
     codec: 'GZIP' as const,
-    compressors: { GZIP: (input: Uint8Array) => new Uint8Array(gzipSync(input, { level: 1 })) },
+    compressors: { GZIP: gzipLevel1 },
   };
+}
+
+function gzipLevel1(input: Uint8Array): Uint8Array {
+  return new Uint8Array(gzipSync(input, { level: 1 }));
 }
 
 /**
@@ -82,13 +87,15 @@ function defaultStatisticsColumns(columns: readonly ColumnSpec[]): Set<string> {
  * into a stand-alone buffer: the CPU-heavy part of writing, which a worker thread can do.
  */
 export function encodeRowGroup(columns: readonly ColumnSpec[], columnValues: readonly ColumnCells[], rowCount: number, statisticsColumns?: readonly string[]): EncodedRowGroup {
+  const statistics = statisticsColumns ? new Set(statisticsColumns) : defaultStatisticsColumns(columns);
+  if (canEncodeDirectly(columns, columnValues)) return encodeColumnBuffers(columns, columnValues, rowCount, { codec: 'GZIP', compress: gzipLevel1, statisticsColumns: statistics });
   const buffer = groupBuffer;
   buffer.offset = 0;
   buffer.index = 0;
   const writer = new ParquetWriter({ writer: buffer, ...libraryWriterOptions(columns) });
   const headerLength = buffer.offset;
   textArena.reset();
-  void writer.write({ columnData: columnSources(columns, columnValues, statisticsColumns ? new Set(statisticsColumns) : defaultStatisticsColumns(columns)), rowGroupSize: rowCount });
+  void writer.write({ columnData: columnSources(columns, columnValues, statistics), rowGroupSize: rowCount });
   const metadata = writer.row_groups[0];
   if (!metadata) throw new Error('encodeRowGroup: no row group was written');
   ownStatistics(metadata);
