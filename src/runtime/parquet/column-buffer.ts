@@ -117,7 +117,11 @@ function advance(out: ByteWriter, bytes: number): void {
   out.offset += bytes;
 }
 
-/** Long or mostly distinct text: UTF-8 bytes in one reused buffer, offset and length per cell. */
+/**
+ * Long or mostly distinct text, kept as the PLAIN page will hold it: each value's byte length
+ * (4 bytes, little-endian) then its UTF-8 bytes, in one reused buffer, so the page is one copy
+ * of that buffer. Offset (of the bytes) and length per cell.
+ */
 class PlainTextColumn implements ColumnBuffer {
   length = 0;
   private bytes = Buffer.allocUnsafeSlow(INITIAL_TEXT_BYTES);
@@ -125,7 +129,7 @@ class PlainTextColumn implements ColumnBuffer {
   private offsets = new Int32Array(INITIAL_ROWS);
   /** Byte length per cell; -1 for null. */
   private lengths = new Int32Array(INITIAL_ROWS);
-  // A product's articles repeat its text cells: the bytes are written once.
+  // A product's articles repeat its text cells: the bytes are encoded once, then copied.
   private lastText: string | undefined;
   private lastOffset = 0;
   private lastLength = 0;
@@ -138,16 +142,21 @@ class PlainTextColumn implements ColumnBuffer {
       return;
     }
     const text = value as string;
-    if (text !== this.lastText) {
+    const start = this.used + 4;
+    if (text === this.lastText) {
+      this.ensureRoom(4 + this.lastLength);
+      this.bytes.copyWithin(this.used, this.lastOffset - 4, this.lastOffset + this.lastLength);
+    } else {
       // A UTF-16 code unit takes at most 3 bytes in UTF-8, so this much room never truncates.
-      this.ensureRoom(text.length * 3);
+      this.ensureRoom(4 + text.length * 3);
       this.lastText = text;
-      this.lastOffset = this.used;
-      this.lastLength = this.bytes.write(text, this.used);
-      this.used += this.lastLength;
+      this.lastLength = this.bytes.write(text, start);
+      this.bytes.writeUInt32LE(this.lastLength, this.used);
     }
-    this.offsets[this.length] = this.lastOffset;
+    this.lastOffset = start;
+    this.offsets[this.length] = start;
     this.lengths[this.length] = this.lastLength;
+    this.used = start + this.lastLength;
     this.length += 1;
   }
 
@@ -173,32 +182,20 @@ class PlainTextColumn implements ColumnBuffer {
   encode(target: PageTarget): PageValues {
     const levels = new Uint8Array(this.length);
     let nulls = 0;
-    let total = 0;
-    for (let i = 0; i < this.length; i++) {
-      const length = this.lengths[i]!;
-      if (length < 0) nulls += 1;
-      else {
-        levels[i] = 1;
-        total += 4 + length;
-      }
-    }
-    const out = reserve(target.values, total);
-    let position = target.values.index;
     let min = -1;
     let max = -1;
     for (let i = 0; i < this.length; i++) {
-      const length = this.lengths[i]!;
-      if (length < 0) continue;
-      const offset = this.offsets[i]!;
-      out.writeUInt32LE(length, position);
-      this.bytes.copy(out, position + 4, offset, offset + length);
-      position += 4 + length;
+      if (this.lengths[i]! < 0) {
+        nulls += 1;
+        continue;
+      }
+      levels[i] = 1;
       if (target.statistics) {
         if (min < 0 || this.compareCells(i, min) < 0) min = i;
         if (max < 0 || this.compareCells(i, max) > 0) max = i;
       }
     }
-    advance(target.values, total);
+    target.values.appendBytes(this.bytes.subarray(0, this.used));
     return { levels, nulls, encoding: 'PLAIN', ...(min >= 0 ? { min: this.copyOf(min), max: this.copyOf(max) } : {}) };
   }
 
