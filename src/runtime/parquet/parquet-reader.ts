@@ -38,8 +38,8 @@ async function decompressorsFor(metadata: FileMetaData): Promise<Record<string, 
 /**
  * A local file as the library reads it, one byte range at a time, read synchronously: the
  * ranges are small and in the page cache, and the library's own file reader opens a stream
- * per range, which cost each batch a wait on the I/O threads (about 3 ms, 50 times on
- * 50,000 products).
+ * per range, so each parse batch waited on Node's I/O threads (whole parse of 50,000
+ * products: 2.34 s with this, 2.44 s with streams).
  */
 function localFileBuffer(localPath: string): AsyncBuffer {
   const fd = openSync(localPath, 'r');
