@@ -39,7 +39,7 @@ export class Utf8Arena {
 
   /** A column's values with every string as its UTF-8 bytes (views, see encode); others unchanged. */
   encodeAll(values: readonly unknown[]): readonly unknown[] {
-    // Values a caller already encoded (see parse-worker.ts) pass as they are, without a copy.
+    // Values already encoded (a column buffer's views, see column-buffer.ts) pass as they are.
     if (!values.some((value) => typeof value === 'string')) return values;
     return values.map((value) => (typeof value === 'string' ? this.encode(value) : value));
   }
