@@ -114,7 +114,8 @@ print(json.dumps({"names": schemas[0].names, "types": [str(t) for t in schemas[0
 import sys, json, pandas as pd
 products = json.load(open(sys.argv[1], encoding="utf-8"))
 df = pd.DataFrame({"id": [p["id"] for p in products], "data": [json.dumps(p, ensure_ascii=False) for p in products]}).set_index("id")
-df.to_parquet(sys.argv[2])
+# Row groups of 4: the repeated product lands in another batch than its first copy.
+df.to_parquet(sys.argv[2], row_group_size=4)
 `, [await writeJson(folder, products), raw]);
     const out = path.join(folder, 'out.parquet');
     const result = await runCli(['parse', '--input-file-path', raw, '--output-file-path', out, '--min-modified-date', '2000-01-01']);
@@ -123,6 +124,9 @@ df.to_parquet(sys.argv[2])
     const rows: Record<string, unknown>[] = [];
     for await (const row of readStageRows(new LocalStorage(folder), [{ outputs: [{ path: 'out.parquet' }] } as never])) rows.push(row);
     expect(rows.map((row) => row.article_gencod).sort()).to.deep.equal([...expectedEans].sort());
+    // The batch done again without the EANs an earlier one wrote keeps its other rows whole.
+    const titles = new Map(products.flatMap((product) => articlesOf(product).map((article) => [eanOf(article), product.titre])));
+    for (const row of rows) expect(row.titre, String(row.article_gencod)).to.equal(titles.get(row.article_gencod as string));
     expect(result.stderr).to.match(/ 1 without EAN, \d+ duplicates/);
   });
 });
