@@ -1,3 +1,4 @@
+import { bigIntOf } from '../runtime/parquet/number-column.js';
 import type { ColumnSpec } from '../runtime/parquet/parquet-schema.js';
 import { keepArticle } from './article-filter.js';
 import { EXTRA_FIELDS_COLUMN, PRODUCTS_COLUMNS } from './product-columns.js';
@@ -121,9 +122,6 @@ export function flattenProduct(product: TiteliveProduct, options: { ean?: string
   return { rows: rows.map((cells) => Object.fromEntries(PRODUCTS_COLUMNS.map((column, index) => [column.name, cells[index]!]))), filteredOld };
 }
 
-/** Small integers are most INT64 cells (flags, types): shared instead of allocated per cell. */
-const SMALL_BIGINTS = Array.from({ length: 256 }, (_, index) => BigInt(index));
-
 function coerce(value: unknown, column: ColumnSpec, notes: FlattenNotes): FlatValue {
   if (value === null || value === undefined) return null;
   if (typeof value === 'string' && isNullText(value)) return null;
@@ -138,7 +136,7 @@ function coerce(value: unknown, column: ColumnSpec, notes: FlattenNotes): FlatVa
     return null;
   }
   if (column.type === 'DOUBLE') return number;
-  return number >= 0 && number < SMALL_BIGINTS.length ? SMALL_BIGINTS[number]! : BigInt(number);
+  return bigIntOf(number);
 }
 
 /** The seed's spellings of "no value" in text fields: "None", "nan", "NaN". */

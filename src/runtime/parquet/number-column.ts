@@ -5,6 +5,11 @@ import { INITIAL_ROWS, advance, dictionaryPays, reserve, writeIndexes, type Page
 /** Small integers are most INT64 cells (flags, types): shared instead of allocated per cell. */
 const SMALL_BIGINTS = Array.from({ length: 256 }, (_, index) => BigInt(index));
 
+/** An integer as the bigint INT64 cells take, shared for small ones. */
+export function bigIntOf(integer: number): bigint {
+  return integer >= 0 && integer < SMALL_BIGINTS.length ? SMALL_BIGINTS[integer]! : BigInt(integer);
+}
+
 /** DOUBLE or INT64: a double per cell (INT64 cells come from JSON numbers, which doubles hold exactly). */
 export class NumberColumn implements ColumnBuffer {
   length = 0;
@@ -36,7 +41,7 @@ export class NumberColumn implements ColumnBuffer {
     const values = new Array<unknown>(this.length);
     for (let i = 0; i < this.length; i++) {
       const number = this.numbers[i]!;
-      values[i] = this.nulls[i] ? null : !this.asBigInt ? number : number >= 0 && number < SMALL_BIGINTS.length ? SMALL_BIGINTS[number]! : BigInt(number);
+      values[i] = this.nulls[i] ? null : this.asBigInt ? bigIntOf(number) : number;
     }
     for (const [row, value] of this.exact ?? []) values[row] = value;
     return values;

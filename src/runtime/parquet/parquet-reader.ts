@@ -1,5 +1,5 @@
 import { parquetMetadataAsync, parquetReadObjects, parquetSchema, type AsyncBuffer, type FileMetaData } from 'hyparquet';
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import { pagesOverlapping, readPageLayout, toPageLocations, type DataPage, type PageLayout, type PageLocation } from './page-layout.js';
 import type { Row } from './parquet-writer.js';
@@ -42,13 +42,7 @@ async function decompressorsFor(metadata: FileMetaData): Promise<Record<string, 
  * products: 2.34 s with this, 2.44 s with streams).
  */
 function localFileBuffer(localPath: string): AsyncBuffer {
-  const fd = openSync(localPath, 'r');
-  let byteLength: number;
-  try {
-    byteLength = fstatSync(fd).size;
-  } finally {
-    closeSync(fd);
-  }
+  const byteLength = statSync(localPath).size;
   return {
     byteLength,
     slice(start: number, end = byteLength): ArrayBuffer {

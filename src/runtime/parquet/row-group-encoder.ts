@@ -1,7 +1,7 @@
 import { ByteWriter } from 'hyparquet-writer';
 import type { ColumnChunk, RowGroup } from 'hyparquet';
 import type { ColumnBuffer, PageTarget } from './column-buffer.js';
-import type { ColumnSpec } from './parquet-schema.js';
+import { toParquetSchema, type ColumnSpec } from './parquet-schema.js';
 import { writePageHeader, writeRleBitPackedHybrid } from './writer-internals.js';
 
 /** A row group's bytes and metadata, offsets counted from the start of `bytes`. */
@@ -16,11 +16,9 @@ export interface GroupEncoding {
   statisticsColumns: ReadonlySet<string>;
 }
 
-const PHYSICAL_TYPES = { STRING: 'BYTE_ARRAY', DOUBLE: 'DOUBLE', INT64: 'INT64' } as const;
-
-/** Can these buffers be encoded here (flat columns of the types above, each buffer able to)? */
+/** Can these cells be encoded here (every column a buffer that can write its own pages)? */
 export function canEncodeDirectly(columns: readonly ColumnSpec[], cells: readonly unknown[]): cells is ColumnBuffer[] {
-  return columns.every((column, index) => column.type in PHYSICAL_TYPES && typeof (cells[index] as ColumnBuffer | undefined)?.encode === 'function');
+  return columns.every((_, index) => typeof (cells[index] as ColumnBuffer | undefined)?.encode === 'function');
 }
 
 /** Scratch space of this thread, reused from one row group to the next. */
@@ -39,6 +37,7 @@ const levels = new ByteWriter(1 << 12);
 export function encodeColumnBuffers(columns: readonly ColumnSpec[], buffers: readonly ColumnBuffer[], rowCount: number, encoding: GroupEncoding): EncodedGroup {
   group.offset = 0;
   group.index = 0;
+  const elements = toParquetSchema(columns).slice(1);
   const chunks: ColumnChunk[] = [];
   let uncompressedTotal = 0;
   columns.forEach((column, index) => {
@@ -90,7 +89,7 @@ export function encodeColumnBuffers(columns: readonly ColumnSpec[], buffers: rea
     chunks.push({
       file_offset: BigInt(chunkStart),
       meta_data: {
-        type: PHYSICAL_TYPES[column.type as keyof typeof PHYSICAL_TYPES],
+        type: elements[index]!.type!,
         encodings: written.dictionaryCount !== undefined ? ['PLAIN', 'RLE_DICTIONARY'] : ['PLAIN'],
         path_in_schema: [column.name],
         codec: encoding.codec,
