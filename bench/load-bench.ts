@@ -4,6 +4,7 @@
  *   npm run bench:load [-- --articles 100000 --batch-size 1000 --repeat 1 --json out.json]
  * Uses MONGODB_URI when set, else starts FerretDB from tools/bin (npm run tools).
  */
+import type { ColumnSpec } from '../src/runtime/parquet/parquet-schema.js';
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -66,7 +67,7 @@ async function writeRun(dataUrl: string, run: RunRef): Promise<Array<Record<stri
   const rows: Array<Record<string, unknown>> = [];
   for (let index = 0; rows.length < articles; index++) rows.push(...flattenProduct(catalog.product('paper', index), { windowStart: '2000-01-01' }, newNotes()).rows);
   rows.length = articles;
-  const parts: Array<[string, typeof RAW_COLUMNS, Array<Record<string, unknown>>]> = [
+  const parts: Array<[string, readonly ColumnSpec[], Array<Record<string, unknown>>]> = [
     ['products', PRODUCTS_COLUMNS, rows],
     ['images', IMAGES_COLUMNS, rows.map((row) => ({ ean: row.article_gencod, recto: 'https://images.example/r.jpg', recto_uuid: 'u', recto_gcs_path: 'gs://b/u', recto_upload_status: 'uploaded', verso_upload_status: 'no_url' }))],
     ['fetch', RAW_COLUMNS, rows.map((row) => ({ ean: row.article_gencod, base: 'paper', status: 'found', data: null, fetched_at: new Date() }))],

@@ -2,10 +2,11 @@ import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { today } from '../runtime/calendar.js';
-import { parseCategory, type Category } from '../titelive/categories.js';
+import { parseCategory } from '../titelive/categories.js';
 import { parseDayFirst } from '../titelive/day-first-dates.js';
 import type { TiteliveProduct } from '../titelive/response-shapes.js';
 import { SandboxCatalog } from './catalog.js';
+import { eanListEnvelope, searchEnvelope, singleEanEnvelope } from './real-shapes.js';
 import { unit } from './deterministic.js';
 import { DEFAULT_FAULTS, type SandboxFaults } from './faults.js';
 import { sandboxJpeg } from './jpeg.js';
@@ -43,7 +44,8 @@ export interface SandboxStats {
 
 /**
  * A Titelive-compatible API and image host on one port:
- *   POST /v1/login/{user}/token   GET /v1/search   GET /v1/ean   GET /images/{category}/{ean}-{side}.jpg
+ *   POST /v1/login/{user}/token   GET /v1/search   GET /v1/ean   GET /images/{…}/{ean}_1_75.jpg (and the
+ *   other names of the real image host: _4_75, _1_v, _1_m; music {ean}.jpg, _2, _vd)
  * plus /_sandbox/stats and /_sandbox/faults for tests and benchmarks.
  */
 export class Sandbox {
@@ -198,7 +200,7 @@ export class Sandbox {
     const start = (page - 1) * perPage;
     const end = Math.min(start + perPage, matching.length, this.faults.resultCap);
     const products = start < end ? matching.slice(start, end).map((index) => this.catalog.product(category, index)) : [];
-    send(response, 200, { nbreponses: matching.length, result: this.shape(products) });
+    send(response, 200, searchEnvelope(category, page, perPage, matching.length, this.shape(products)));
   }
 
   private ean(url: URL, response: http.ServerResponse): void {
@@ -208,23 +210,22 @@ export class Sandbox {
     if (!category || !list) return send(response, 400, { error: 'in=ean=E1|E2|… and base are required' });
     const eans = list.split('|').filter((ean) => ean !== '');
     if (eans.length > 250) return send(response, 400, { error: 'at most 250 EANs per call' });
-    const found = new Map<number, TiteliveProduct>();
-    let missing = 0;
-    for (const ean of eans) {
-      const located = this.catalog.locate(category, ean);
-      if (!located || this.catalog.isDeleted(category, located.index, located.articleNumber)) {
-        missing += 1;
-        continue;
+    const entries: TiteliveProduct[] = [];
+    const found: Array<{ typeproduit: number; gencod: string }> = [];
+    for (const ean of new Set(eans)) {
+      const entry = this.catalog.eanEntry(category, ean);
+      if (entry) {
+        entries.push(entry);
+        found.push({ typeproduit: category === 'music' ? 4 : 0, gencod: ean });
       }
-      if (!found.has(located.index)) found.set(located.index, this.catalog.product(category, located.index, { withoutDeleted: true }));
     }
-    if (found.size === 0 || (this.faults.ean404 === 'any-missing' && missing > 0)) {
+    const missing = new Set(eans).size - entries.length;
+    if (entries.length === 0 || (this.faults.ean404 === 'any-missing' && missing > 0)) {
       this.stats.status404 += 1;
       return send(response, 404, { error: 'no product found' });
     }
-    const products = [...found.values()];
-    if (products.length === 1) return send(response, 200, { oeuvre: products[0] });
-    send(response, 200, { result: this.shape(products) });
+    if (entries.length === 1) return send(response, 200, singleEanEnvelope(entries[0]!, found[0]!.gencod));
+    send(response, 200, eanListEnvelope(this.shape(entries) as Record<string, unknown>[], found));
   }
 
   /** A list, or (as the real API sometimes does) an object keyed "0","1",…. */
@@ -236,12 +237,10 @@ export class Sandbox {
   }
 
   private async image(path: string, response: http.ServerResponse): Promise<void> {
-    const match = /^\/images\/([a-z]+)\/(\d{13})-(recto|verso)\.jpg$/.exec(path);
-    const category = match ? parseCategory(match[1] ?? '') : undefined;
-    const located = category && match ? this.catalog.locate(category as Category, match[2] ?? '') : undefined;
+    const located = this.catalog.imageAt(path.slice('/images'.length));
     this.stats.images += 1;
-    if (!match || !located) return send(response, 404, { error: 'no such image' });
-    const key = `${match[2]}-${match[3]}`;
+    if (!located) return send(response, 404, { error: 'no such image' });
+    const key = `${located.ean}-${located.side}`;
     const attempt = (this.imageAttempts.get(key) ?? 0) + 1;
     this.imageAttempts.set(key, attempt);
     const bytes = sandboxJpeg(key);

@@ -4,7 +4,7 @@ import type { Row } from '../runtime/parquet/parquet-writer.js';
 import { belongsToShard, type Shard } from '../runtime/sharding.js';
 import { encodeRowGroup, type ColumnCells, type EncodedRowGroup } from '../runtime/parquet/parquet-writer.js';
 import { columnBuffer, type ColumnBuffer } from '../runtime/parquet/column-buffer.js';
-import { flattenProductCells, newNotes } from '../titelive/flatten-product.js';
+import { countsByColumn, flattenProductCells, newNotes } from '../titelive/flatten-product.js';
 import { PRODUCTS_COLUMNS } from '../titelive/product-columns.js';
 import type { TiteliveProduct } from '../titelive/response-shapes.js';
 
@@ -46,7 +46,10 @@ export interface FlattenSummary {
   /** File mode: rows without an EAN (not written), and rows whose EAN an earlier row of the batch had. */
   noEan: number;
   duplicates: number;
+  /** By column name, what the catalogue's rules did (see FlattenNotes). */
   coercedToNull: Array<[string, number]>;
+  textToNumber: Array<[string, number]>;
+  numberToText: Array<[string, number]>;
   extraFields: Array<[string, number]>;
 }
 
@@ -86,7 +89,7 @@ async function parseInto(task: ParseTask, columns: ColumnBuffer[]): Promise<Pars
 /** The batch's products into `columns`, row by row; a plain function, which V8 optimizes once. */
 function parseRows(rows: Row[], task: ParseTask, columns: ColumnBuffer[]): FlattenSummary {
   const notes = newNotes();
-  const summary: FlattenSummary = { inputRows: rows.length, skipped: {}, outcomes: [], fetchedEans: [], filteredOld: 0, gencods: [], noEan: 0, duplicates: 0, coercedToNull: [], extraFields: [] };
+  const summary: FlattenSummary = { inputRows: rows.length, skipped: {}, outcomes: [], fetchedEans: [], filteredOld: 0, gencods: [], noEan: 0, duplicates: 0, coercedToNull: [], textToNumber: [], numberToText: [], extraFields: [] };
   const inBatch = new Set<string>();
   for (let index = 0; index < rows.length; index++) {
     const raw = rows[index]!;
@@ -124,7 +127,9 @@ function parseRows(rows: Row[], task: ParseTask, columns: ColumnBuffer[]): Flatt
       for (let j = 0; j < cells.length; j++) columns[j]!.push(cells[j]);
     }
   }
-  summary.coercedToNull = [...notes.coercedToNull];
+  summary.coercedToNull = countsByColumn(notes.coercedToNull);
+  summary.textToNumber = countsByColumn(notes.textToNumber);
+  summary.numberToText = countsByColumn(notes.numberToText);
   summary.extraFields = [...notes.extraFields];
   return summary;
 }

@@ -15,7 +15,7 @@ import { partPath, type RunRef } from '../runtime/run-layout.js';
 import type { Shard } from '../runtime/sharding.js';
 import { openStorage, splitLocation } from '../runtime/storage/open-storage.js';
 import type { Category } from '../titelive/categories.js';
-import { newNotes, type FlattenNotes } from '../titelive/flatten-product.js';
+import { addCountsByColumn, countsByColumn, newNotes, type FlattenNotes } from '../titelive/flatten-product.js';
 import { PRODUCTS_COLUMNS } from '../titelive/product-columns.js';
 import { forEachOrdered } from '../runtime/ordered-pool.js';
 import { KeySet } from '../runtime/key-set.js';
@@ -81,7 +81,9 @@ async function parseStream(
     },
     async ({ task, reply }) => {
       const { summary } = reply;
-      for (const [column, count] of summary.coercedToNull) options.notes.coercedToNull.set(column, (options.notes.coercedToNull.get(column) ?? 0) + count);
+      addCountsByColumn(options.notes.coercedToNull, summary.coercedToNull);
+      addCountsByColumn(options.notes.textToNumber, summary.textToNumber);
+      addCountsByColumn(options.notes.numberToText, summary.numberToText);
       for (const [field, count] of summary.extraFields) options.notes.extraFields.set(field, (options.notes.extraFields.get(field) ?? 0) + count);
       const dropEans = takeBatch(summary);
       const group = dropEans.length > 0 ? (await run({ ...task, dropEans })).group : reply.group;
@@ -173,6 +175,7 @@ async function parseRun(config: ParseRunConfig, { logger, signal }: JobContext, 
   const output = await writer.commit();
   progress.log('done');
   for (const [outcome, count] of Object.entries(counts)) itemsTotal.inc({ stage: 'parse', outcome }, count);
+  const described = describeNotes(notes, logger, label);
   return writeManifest(storage, {
     stage: PRODUCTS_FOLDER,
     dataset: config.category,
@@ -182,8 +185,8 @@ async function parseRun(config: ParseRunConfig, { logger, signal }: JobContext, 
     inputs,
     outputs: [output],
     counts,
-    anomalies: describeNotes(notes, logger, label),
-    details: { windowStart, columns: PRODUCTS_COLUMNS.length },
+    anomalies: described.anomalies,
+    details: { windowStart, columns: PRODUCTS_COLUMNS.length, coercions: described.coercions },
     startedAt,
   });
 }
@@ -235,16 +238,32 @@ async function parseFile(config: ParseFileConfig, { logger, signal }: JobContext
   logger.info({ event: 'parse_file_done', counts, output: outputStorage.locate(file.path), bytes: file.bytes }, `parse: ${counts.products} products → ${counts.rows} rows in ${outputStorage.locate(file.path)} (${counts.filtered_old} articles before ${config.minModifiedDate}, ${counts.no_ean} without EAN, ${counts.duplicate} duplicates)`);
 }
 
-/** Coercions and unknown fields, logged once and kept as anomalies in the manifest. */
-function describeNotes(notes: FlattenNotes, logger: Logger, label: string): Array<Record<string, unknown>> {
+/** How many names a log line lists before saying how many more there are. */
+const NAMES_IN_A_LINE = 12;
+
+function listed(entries: ReadonlyArray<[string, number]>, unit: string): string {
+  const shown = entries.slice(0, NAMES_IN_A_LINE).map(([name, count]) => `${name} (${count} ${unit})`);
+  return entries.length > NAMES_IN_A_LINE ? `${shown.join(', ')} and ${entries.length - NAMES_IN_A_LINE} more` : shown.join(', ');
+}
+
+/**
+ * What the catalogue's rules did in a shard (or a file), logged once: values stored as null
+ * and fields outside the catalogue are warnings, kept as anomalies in the manifest; values
+ * converted between text and numbers are counted in `coercions`.
+ */
+function describeNotes(notes: FlattenNotes, logger: Logger, label: string): { anomalies: Array<Record<string, unknown>>; coercions: Record<string, Record<string, number>> } {
   const anomalies: Array<Record<string, unknown>> = [];
-  for (const [column, count] of notes.coercedToNull) {
-    anomalies.push({ type: 'coerced_to_null', column, count });
-    logger.warn({ event: 'anomaly', anomaly: 'coerced_to_null', column, count }, `${label}: ${count} value(s) of ${column} were not numbers and are stored as null`);
+  const nulls = countsByColumn(notes.coercedToNull);
+  for (const [column, count] of nulls) anomalies.push({ type: 'coerced_to_null', column, count });
+  if (nulls.length > 0) logger.warn({ event: 'anomaly', anomaly: 'coerced_to_null', columns: Object.fromEntries(nulls) }, `${label}: values that are not numbers were stored as null in ${listed(nulls, 'values')}`);
+  const extras = [...notes.extraFields].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
+  for (const [field, count] of extras) anomalies.push({ type: 'extra_field', field, count });
+  if (extras.length > 0) logger.warn({ event: 'anomaly', anomaly: 'extra_field', fields: Object.fromEntries(extras) }, `${label}: ${extras.length} field(s) outside the catalogue kept in extra_fields: ${listed(extras, 'rows')}`);
+  const coercions: Record<string, Record<string, number>> = {};
+  for (const [kind, counts] of [['text_to_number', notes.textToNumber], ['number_to_text', notes.numberToText]] as const) {
+    for (const [column, count] of countsByColumn(counts)) (coercions[column] ??= {})[kind] = count;
   }
-  for (const [field, count] of notes.extraFields) {
-    anomalies.push({ type: 'extra_field', field, count });
-    logger.warn({ event: 'anomaly', anomaly: 'extra_field', field, count }, `${label}: field ${field} (${count} rows) is not a known column; it is kept in extra_fields`);
-  }
-  return anomalies;
+  const converted = Object.keys(coercions).length;
+  if (converted > 0) logger.info({ event: 'coercions', coercions }, `${label}: values converted by the catalogue's rules in ${converted} column(s) (text to number, or number to text); counts in the manifest`);
+  return { anomalies, coercions };
 }

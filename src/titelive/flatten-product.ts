@@ -1,6 +1,6 @@
 import { bigIntOf } from '../runtime/parquet/number-column.js';
-import type { ColumnSpec } from '../runtime/parquet/parquet-schema.js';
 import { keepArticle } from './article-filter.js';
+import type { FieldRule } from './field-catalogue.js';
 import { EXTRA_FIELDS_COLUMN, PRODUCTS_COLUMNS } from './product-columns.js';
 import { articlesOf, eanOf, type TiteliveArticle, type TiteliveProduct } from './response-shapes.js';
 
@@ -13,26 +13,49 @@ export type FlatValue = string | number | bigint | null;
 export type FlatCells = FlatValue[];
 export type FlatRow = Record<string, FlatValue>;
 
-/** What flattening one product found, beyond its rows. */
+/** What flattening found beyond its rows, counted per column position (PRODUCTS_COLUMNS order). */
 export interface FlattenNotes {
-  /** Values that could not be read as their column's number type (column → count); stored as null. */
-  coercedToNull: Map<string, number>;
-  /** Fields outside the known columns (name → count), kept in `extra_fields`. */
+  /** Values that could not be read as their column's number type; stored as null. */
+  coercedToNull: Uint32Array;
+  /** Digit strings stored as numbers in a number column ("1" for 1). */
+  textToNumber: Uint32Array;
+  /** Numbers and booleans stored as their text in a text column (0 as "0"). */
+  numberToText: Uint32Array;
+  /** Fields outside the catalogue (column name → rows), kept in `extra_fields`. */
   extraFields: Map<string, number>;
 }
 
 export function newNotes(): FlattenNotes {
-  return { coercedToNull: new Map(), extraFields: new Map() };
+  const size = PRODUCTS_COLUMNS.length;
+  return { coercedToNull: new Uint32Array(size), textToNumber: new Uint32Array(size), numberToText: new Uint32Array(size), extraFields: new Map() };
+}
+
+/** The counts of `notes` that are not zero, by column name: what a summary or manifest carries. */
+export function countsByColumn(counts: Uint32Array): Array<[string, number]> {
+  const found: Array<[string, number]> = [];
+  counts.forEach((count, position) => {
+    if (count > 0) found.push([PRODUCTS_COLUMNS[position]!.name, count]);
+  });
+  return found;
+}
+
+/** Adds counts by column name (from countsByColumn) into `counts`. */
+export function addCountsByColumn(counts: Uint32Array, found: ReadonlyArray<[string, number]>): void {
+  for (const [name, count] of found) {
+    const position = POSITIONS.get(name);
+    if (position !== undefined) counts[position]! += count;
+  }
 }
 
 const EXTRA = PRODUCTS_COLUMNS.indexOf(EXTRA_FIELDS_COLUMN);
 const POSITIONS = new Map(PRODUCTS_COLUMNS.map((column, index) => [column.name, index]));
+const RULES: readonly FieldRule[] = PRODUCTS_COLUMNS.map((column) => column.rule);
 const EMPTY_CELLS: FlatCells = PRODUCTS_COLUMNS.map(() => null);
 
 /**
- * Field name → column position (-1: not a known column, goes to extra_fields), for product
- * fields and for article fields (`article_<name>`). Cached because the same few dozen names
- * come back on every product; bounded so unexpected names cannot grow it without limit.
+ * Field name → column position (-1: not in the catalogue, goes to extra_fields), for product
+ * fields and for article fields (`article_<name>`). Cached because the same names come back on
+ * every product; bounded so unexpected names cannot grow it without limit.
  */
 class FieldPositions {
   private readonly cache = new Map<string, number>();
@@ -64,15 +87,15 @@ function productPart(product: TiteliveProduct, notes: FlattenNotes): ProductPart
     if (key === 'article') continue;
     const position = PRODUCT_FIELDS.of(key);
     if (position < 0) (extra ??= {})[key] = product[key];
-    else cells[position] = coerce(product[key], PRODUCTS_COLUMNS[position]!, notes);
+    else cells[position] = coerce(product[key], position, notes);
   }
   return { cells, extra };
 }
 
 /**
  * One article of a product as one flat row: product fields as columns, article fields as
- * `article_<name>`, nested values as JSON text, "None"/"nan"/"NaN" as null, numbers coerced per
- * column (see product-columns.ts). Fields outside the known columns go, as JSON, to extra_fields.
+ * `article_<name>`, each by its catalogue rule (see field-catalogue.ts). Fields outside the
+ * catalogue go, as JSON, to extra_fields.
  */
 function flattenArticle(article: TiteliveArticle, shared: ProductPart, notes: FlattenNotes): FlatCells {
   const cells = shared.cells.slice();
@@ -88,7 +111,7 @@ function flattenArticle(article: TiteliveArticle, shared: ProductPart, notes: Fl
       (extra ??= {})[name] = article[key];
       notes.extraFields.set(name, (notes.extraFields.get(name) ?? 0) + 1);
     } else {
-      cells[position] = coerce(article[key], PRODUCTS_COLUMNS[position]!, notes);
+      cells[position] = coerce(article[key], position, notes);
     }
   }
   cells[EXTRA] = extra ? JSON.stringify(extra) : null;
@@ -122,29 +145,52 @@ export function flattenProduct(product: TiteliveProduct, options: { ean?: string
   return { rows: rows.map((cells) => Object.fromEntries(PRODUCTS_COLUMNS.map((column, index) => [column.name, cells[index]!]))), filteredOld };
 }
 
-function coerce(value: unknown, column: ColumnSpec, notes: FlattenNotes): FlatValue {
+/** A value by its column's rule (see field-catalogue.ts), counting what the rule changed. */
+function coerce(value: unknown, position: number, notes: FlattenNotes): FlatValue {
   if (value === null || value === undefined) return null;
   if (typeof value === 'string' && isNullText(value)) return null;
-  if (column.type === 'STRING') {
-    if (typeof value === 'string') return value;
-    return JSON.stringify(value);
+  switch (RULES[position]) {
+    case 'text':
+      if (typeof value === 'string') return value;
+      if (typeof value === 'number' || typeof value === 'boolean') notes.numberToText[position]! += 1;
+      return typeof value === 'object' ? JSON.stringify(value) : String(value);
+    case 'json':
+      return JSON.stringify(value);
+    case 'integer':
+      return toInteger(value, position, notes);
+    default:
+      return toDecimal(value, position, notes);
   }
-  const number = toNumber(value);
-  const ok = number !== undefined && (column.type === 'DOUBLE' || Number.isInteger(number));
-  if (!ok) {
-    if (!(typeof value === 'string' && value.trim() === '')) notes.coercedToNull.set(column.name, (notes.coercedToNull.get(column.name) ?? 0) + 1);
-    return null;
-  }
-  if (column.type === 'DOUBLE') return number;
-  return bigIntOf(number);
 }
 
-/** The seed's spellings of "no value" in text fields: "None", "nan", "NaN". */
+function toInteger(value: unknown, position: number, notes: FlattenNotes): bigint | null {
+  if (typeof value === 'number' && Number.isSafeInteger(value)) return bigIntOf(value);
+  const number = toNumber(value);
+  if (number !== undefined && Number.isSafeInteger(number)) {
+    if (typeof value === 'string') notes.textToNumber[position]! += 1;
+    return bigIntOf(number);
+  }
+  if (!(typeof value === 'string' && value.trim() === '')) notes.coercedToNull[position]! += 1;
+  return null;
+}
+
+function toDecimal(value: unknown, position: number, notes: FlattenNotes): number | null {
+  if (typeof value === 'number' && Number.isFinite(value)) return value;
+  const number = toNumber(value);
+  if (number !== undefined) {
+    if (typeof value === 'string') notes.textToNumber[position]! += 1;
+    return number;
+  }
+  if (!(typeof value === 'string' && value.trim() === '')) notes.coercedToNull[position]! += 1;
+  return null;
+}
+
+/** The seed's spellings of "no value": "None", "nan", "NaN". */
 function isNullText(value: string): boolean {
   return value.length <= 4 && (value === 'None' || value === 'nan' || value === 'NaN');
 }
 
-/** Numbers, and numeric strings with a dot or a French decimal comma. */
+/** Numbers, booleans, and numeric strings with a dot or a French decimal comma. */
 function toNumber(value: unknown): number | undefined {
   if (typeof value === 'number') return Number.isFinite(value) ? value : undefined;
   if (typeof value === 'boolean') return value ? 1 : 0;

@@ -1,49 +1,37 @@
-import type { ColumnSpec } from '../runtime/parquet/parquet-schema.js';
+import type { ColumnSpec, ColumnType } from '../runtime/parquet/parquet-schema.js';
+import { columnName, FIELD_CATALOGUE, type CatalogueField, type FieldRule } from './field-catalogue.js';
+
+/** The Parquet type each rule writes (see field-catalogue.ts). */
+const RULE_TYPES: Record<FieldRule, ColumnType> = { integer: 'INT64', decimal: 'DOUBLE', text: 'STRING', json: 'STRING' };
+
+/** A products/ column: a catalogue field, or extra_fields. */
+export interface ProductColumn extends ColumnSpec {
+  rule: FieldRule;
+  /** The catalogue entry it comes from; none for extra_fields. */
+  source?: CatalogueField;
+}
+
+function catalogueColumn(source: CatalogueField): ProductColumn {
+  const name = columnName(source.level, source.field);
+  return {
+    name,
+    type: RULE_TYPES[source.rule],
+    rule: source.rule,
+    source,
+    ...(source.plain ? { plain: true } : {}),
+    ...(name === 'article_gencod' ? { required: true } : {}),
+  };
+}
+
+/** Fields outside the catalogue, as one JSON object per row (column name → value as sent). */
+export const EXTRA_FIELDS_COLUMN: ProductColumn = { name: 'extra_fields', type: 'STRING', rule: 'json' };
 
 /**
- * The products/ schema: one schema for every part of every run, so readers (DuckDB, BigQuery,
- * pyarrow) read all parts together. Known columns come first, in this order; a field Titelive
- * sends that is not listed here goes, under the column name it would have, into the JSON object
- * of `extra_fields` (and is counted in the shard manifest), until it is added to this list.
- *
- * Types follow the seed: `article_taux_tva` and `article_prix` are floats; the flags
- * `article_image`, `article_image_4`, `article_iad` and `article_typeproduit` are integers;
- * every other column is a string: text as is, numbers and booleans as their JSON text, objects
- * and lists as JSON.
+ * The products/ schema: one column per catalogue field, product fields then article fields, then
+ * extra_fields. One schema for every part of every run and both categories, so readers (DuckDB,
+ * BigQuery, pyarrow) read all parts together; a music-only field is null on book rows.
  */
-export const PRODUCT_FIELDS: ColumnSpec[] = [
-  { name: 'id', type: 'STRING', plain: true },
-  { name: 'titre', type: 'STRING', plain: true },
-  { name: 'auteurs', type: 'STRING' },
-  { name: 'auteurs_multi', type: 'STRING' },
-  { name: 'resume', type: 'STRING', plain: true },
-  { name: 'editeur', type: 'STRING' },
-  { name: 'langueiso', type: 'STRING' },
-  { name: 'nb_articles', type: 'STRING' },
-];
+export const PRODUCTS_COLUMNS: readonly ProductColumn[] = [...FIELD_CATALOGUE.map(catalogueColumn), EXTRA_FIELDS_COLUMN];
 
-export const ARTICLE_FIELDS: ColumnSpec[] = [
-  { name: 'article_gencod', type: 'STRING', plain: true, required: true },
-  { name: 'article_datemodification', type: 'STRING' },
-  { name: 'article_prix', type: 'DOUBLE', plain: true },
-  { name: 'article_taux_tva', type: 'DOUBLE' },
-  { name: 'article_image', type: 'INT64' },
-  { name: 'article_image_4', type: 'INT64' },
-  { name: 'article_iad', type: 'INT64' },
-  { name: 'article_typeproduit', type: 'INT64' },
-  { name: 'article_dispo', type: 'STRING' },
-  { name: 'article_libelledispo', type: 'STRING' },
-  { name: 'article_dateparution', type: 'STRING', plain: true },
-  { name: 'article_editeur', type: 'STRING' },
-  { name: 'article_collection', type: 'STRING' },
-  { name: 'article_poids', type: 'STRING', plain: true },
-  { name: 'article_nbpages', type: 'STRING', plain: true },
-  { name: 'article_nb_support', type: 'STRING' },
-  { name: 'article_label', type: 'STRING' },
-  { name: 'article_imagesUrl', type: 'STRING', plain: true },
-  { name: 'article_gtl', type: 'STRING' },
-];
-
-export const EXTRA_FIELDS_COLUMN: ColumnSpec = { name: 'extra_fields', type: 'STRING' };
-
-export const PRODUCTS_COLUMNS: ColumnSpec[] = [...PRODUCT_FIELDS, ...ARTICLE_FIELDS, EXTRA_FIELDS_COLUMN];
+/** The columns holding JSON text of nested values (restored as objects in MongoDB). */
+export const NESTED_COLUMN_NAMES: ReadonlySet<string> = new Set(PRODUCTS_COLUMNS.filter((column) => column.rule === 'json').map((column) => column.name));

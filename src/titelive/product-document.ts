@@ -1,10 +1,8 @@
 import { createHash } from 'node:crypto';
 import { parseDayFirst } from './day-first-dates.js';
 import { IMAGE_SIDES } from './image-sides.js';
-import { EXTRA_FIELDS_COLUMN, PRODUCTS_COLUMNS } from './product-columns.js';
-
-/** The text columns that hold JSON objects or lists (nested values), restored as such. */
-const NESTED_COLUMNS = new Set(['auteurs_multi', 'article_imagesUrl', 'article_gtl', EXTRA_FIELDS_COLUMN.name]);
+import type { FieldRule } from './field-catalogue.js';
+import { NESTED_COLUMN_NAMES, PRODUCTS_COLUMNS } from './product-columns.js';
 
 /** A side's mirror: the image URL, its object name and path, and what the images stage did. */
 export interface ImageMirror {
@@ -25,7 +23,7 @@ export interface ProductContent {
 
 /**
  * One `products` row (and its `images` row, when there is one) as a document: `_id` is the
- * article EAN; columns keep their names, nested JSON text becomes objects and lists again,
+ * article EAN; every column keeps its name, nested JSON text becomes objects and lists again,
  * numbers stay numbers (INT64 as numbers when they fit), and `titeliveModifiedAt` is the article's
  * day-first modification date as a real date (null when missing or unreadable).
  */
@@ -35,7 +33,7 @@ export function productContent(row: Record<string, unknown>, category: string, i
     if (column.name === 'article_gencod') continue;
     let value: unknown = row[column.name] ?? null;
     if (typeof value === 'bigint') value = Number(value);
-    if (typeof value === 'string' && NESTED_COLUMNS.has(column.name)) value = parseNested(value);
+    if (typeof value === 'string' && NESTED_COLUMN_NAMES.has(column.name)) value = parseNested(value);
     content[column.name] = value;
   }
   const modified = parseDayFirst(row.article_datemodification);
@@ -75,11 +73,29 @@ function parseNested(text: string): unknown {
   }
 }
 
-/** The collection's `$jsonSchema` validator: the fields every document has, and their types. */
+/** The BSON types a column's values take in a document, by its catalogue rule. */
+const RULE_BSON_TYPES: Record<Exclude<FieldRule, 'json'>, string[]> = {
+  integer: ['int', 'long', 'null'],
+  decimal: ['double', 'int', 'long', 'null'],
+  text: ['string', 'null'],
+};
+
+/** Every typed catalogue column; nested (json) ones take whatever shape Titelive sends. */
+function catalogueProperties(): Record<string, { bsonType: string[] }> {
+  const properties: Record<string, { bsonType: string[] }> = {};
+  for (const column of PRODUCTS_COLUMNS) {
+    if (column.rule === 'json' || column.name === 'article_gencod') continue;
+    properties[column.name] = { bsonType: RULE_BSON_TYPES[column.rule] };
+  }
+  return properties;
+}
+
+/** The collection's `$jsonSchema` validator: the fields every document has, and the type of each catalogue field. */
 export const PRODUCT_DOCUMENT_SCHEMA = {
   bsonType: 'object',
   required: ['_id', 'category', 'status', 'contentHash', 'firstSeenRunId', 'lastChangedRunId', 'updatedAt'],
   properties: {
+    ...catalogueProperties(),
     _id: { bsonType: 'string', minLength: 1 },
     category: { enum: ['paper', 'music'] },
     status: { enum: ['active', 'deleted_in_titelive'] },
@@ -89,15 +105,14 @@ export const PRODUCT_DOCUMENT_SCHEMA = {
     firstSeenRunId: { bsonType: 'string' },
     lastChangedRunId: { bsonType: 'string' },
     updatedAt: { bsonType: 'date' },
-    article_prix: { bsonType: ['double', 'int', 'long', 'null'] },
-    article_taux_tva: { bsonType: ['double', 'int', 'long', 'null'] },
     images: { bsonType: ['object', 'null'] },
   },
 } as const;
 
-/** The indexes users query by (the EAN is `_id`). */
+/** The indexes users query by (the EAN is `_id`): the bookkeeping ones, then the catalogue's indexed fields. */
 export const PRODUCT_INDEXES: Array<{ key: Record<string, 1>; name: string }> = [
   { key: { titeliveModifiedAt: 1 }, name: 'titeliveModifiedAt' },
   { key: { category: 1, titeliveModifiedAt: 1 }, name: 'category_titeliveModifiedAt' },
   { key: { status: 1, deletedAt: 1 }, name: 'status_deletedAt' },
+  ...PRODUCTS_COLUMNS.filter((column) => column.source?.indexed).map((column) => ({ key: { [column.name]: 1 as const }, name: column.name })),
 ];

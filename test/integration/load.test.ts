@@ -61,7 +61,7 @@ describe('load (MongoDB)', function () {
 
   /** A new run made of R1's fetch, products and images rows, edited: one part and manifest per stage. */
   async function derivedRun(runId: string, edit: { fetch?: (rows: Row[]) => Row[]; products?: (rows: Row[]) => Row[]; images?: (rows: Row[]) => Row[] }): Promise<void> {
-    const stages: Array<[string, ColumnSpec[], ((rows: Row[]) => Row[]) | undefined]> = [['fetch', RAW_COLUMNS, edit.fetch], ['products', PRODUCTS_COLUMNS, edit.products], ['images', IMAGES_COLUMNS, edit.images]];
+    const stages: Array<[string, readonly ColumnSpec[], ((rows: Row[]) => Row[]) | undefined]> = [['fetch', RAW_COLUMNS, edit.fetch], ['products', PRODUCTS_COLUMNS, edit.products], ['images', IMAGES_COLUMNS, edit.images]];
     for (const [stage, columns, transform] of stages) {
       const rows = (transform ?? ((same: Row[]) => same))(await stageRows(R1, stage));
       const shard = { index: 0, count: 1 };

@@ -70,7 +70,7 @@ describe('plan + fetch against the sandbox with faults switched on', function ()
       }
       expect(row.status).to.equal('found');
       // Byte-for-byte: the stored JSON is the product the API sent (accents, ’, «», œ, emoji).
-      expect(JSON.parse(row.data as string)).to.deep.equal(sandbox.catalog.product('paper', located.index, { withoutDeleted: true }));
+      expect(JSON.parse(row.data as string)).to.deep.equal(sandbox.catalog.eanEntry('paper', ean));
     }
     expect([...seen.keys()].sort()).to.deep.equal([...expected].sort());
     expect([...seen.values()].every((count) => count === 1)).to.equal(true);
