@@ -78,8 +78,8 @@ try {
     for (let index = 0; rows * 2 < images; index++) {
       for (const article of articlesOf(sandbox.catalog.product('paper', index))) {
         const ean = eanOf(article)!;
-        const base = `${sandbox.url}/images/paper/${ean}`;
-        await writer.append({ article_gencod: ean, article_imagesUrl: JSON.stringify({ recto: `${base}-recto.jpg`, verso: `${base}-verso.jpg` }), article_image: 1, article_image_4: 1 });
+        const [recto, verso] = [sandbox.catalog.imageUrl('paper', ean, 'recto'), sandbox.catalog.imageUrl('paper', ean, 'verso')];
+        await writer.append({ article_gencod: ean, article_imagesUrl: JSON.stringify({ recto, verso }), article_image: 1, article_image_4: 1 });
         rows += 1;
       }
     }

@@ -125,7 +125,7 @@ export function legacyBookArticle(v: ArticleValues, ebook: boolean): Record<stri
     image_spe: v.hasFront ? '1' : 0,
     image_alkor: 0,
     // Both types in one shape, as in the real /search page: "1" for a back cover, 0 for none.
-    image_4: v.hasBack ? '1' : ebook ? '0' : 0,
+    image_4: ebook ? '0' : v.hasBack ? '1' : 0,
     imagesUrl: imagesUrlOf(v, ebook ? 'ebook' : 'legacy'),
     detailUrl: detailUrl(v, ebook ? 'ebook' : 'livre'),
     langue: 'Français',

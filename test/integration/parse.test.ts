@@ -56,12 +56,24 @@ describe('parse', function () {
         expected += 1;
         const row = rows.get(ean);
         expect(row, ean).to.not.equal(undefined);
+        // What fetch stored for the EAN: its /ean entry (id a string, articles as a list).
+        const entry = sandbox.catalog.eanEntry('paper', ean)!;
+        const fetched = articlesOf(entry)[0]!;
+        expect(row!.id).to.equal(Number(entry.id));
         expect(row!.titre).to.equal(product.titre);
-        expect(row!.resume).to.equal(product.resume);
-        expect(row!.article_taux_tva).to.equal(Number(article.taux_tva));
-        expect(row!.article_image).to.equal(Number(article.image));
-        expect(row!.article_imagesUrl).to.equal(JSON.stringify(article.imagesUrl));
-        expect(row!.article_collection).to.equal(article.collection === 'None' ? null : article.collection);
+        expect(JSON.parse(row!.auteurs_multi as string)).to.deep.equal(entry.auteurs_multi);
+        expect(row!.article_resume).to.equal(fetched.resume);
+        expect(row!.article_editeur).to.equal(fetched.editeur);
+        expect(row!.article_langueiso).to.equal(fetched.langueiso);
+        expect(row!.article_taux_tva).to.equal(Number(fetched.taux_tva));
+        expect(row!.article_image).to.equal(Number(fetched.image));
+        expect(row!.article_image_spe).to.equal(Number(fetched.image_spe));
+        expect(row!.article_pages).to.equal(Number(fetched.pages));
+        expect(row!.article_idserie).to.equal(String(fetched.idserie));
+        expect(row!.article_imagesUrl).to.equal(JSON.stringify(fetched.imagesUrl));
+        expect(row!.article_gtl).to.equal(fetched.gtl === null ? null : JSON.stringify(fetched.gtl));
+        expect(row!.article_collection).to.equal(fetched.collection === undefined || fetched.collection === 'None' ? null : fetched.collection);
+        expect(row!.extra_fields, 'every real field is a column').to.equal(null);
       }
     }
     expect(rows.size).to.equal(expected);
