@@ -78,7 +78,7 @@ const SENTENCES = [
  * as "1" in some products and 1 in others, `taux_tva` as "5.50", `id` a number in /search and a
  * string in /ean, authors as a list or keyed by id, GTL labels with HTML entities. On top, the
  * hard cases a client must survive: missing and malformed modification dates, articles older
- * than any window, deleted EANs, "None" and "nan" in text, a decimal comma, long French text
+ * than any window, deleted EANs, "None" and "nan" in text, a price as text, long French text
  * with `’`, `«»`, `œ`, CR LF and emoji.
  */
 export class SandboxCatalog {
@@ -226,8 +226,8 @@ export class SandboxCatalog {
       dateparutionentier: published,
       datecreation: dayFirst(created),
       datecreationentier: created,
-      // A price with a decimal comma now and then: the flattening reads it as a number.
-      prix: roll % 41 === 0 ? price.toFixed(2).replace('.', ',') : price,
+      // A price as text now and then: both the seed and the flattening read it as a number.
+      prix: roll % 41 === 0 ? price.toFixed(2) : price,
       resume: this.longText(category, index, articleNumber),
       editeur,
       distributeur,

@@ -105,6 +105,11 @@ describe('load (MongoDB)', function () {
     expect(document.titre).to.equal(sample.titre);
     expect(document.auteurs_multi, 'nested JSON text is an object or a list again').to.deep.equal(JSON.parse(sample.auteurs_multi as string));
     expect(document.article_prix).to.be.a('number');
+    // Every catalogue column is a field of the document, under its column name.
+    for (const column of PRODUCTS_COLUMNS) if (column.name !== 'article_gencod') expect(document, column.name).to.have.property(column.name);
+    expect(document.article_prixpays).to.be.an('object').with.property('fr');
+    expect(document.article_pages).to.be.a('number');
+    expect(document.article_resume).to.equal(sample.article_resume);
     expect(document.titeliveModifiedAt).to.be.instanceOf(Date);
     expect(document.images.recto.status).to.equal('uploaded');
     expect(document.images.recto.uuid).to.be.a('string');
