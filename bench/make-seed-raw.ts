@@ -1,9 +1,10 @@
 /**
  * Writes a raw file in the seed's extract format (index `id`, column `data` = product JSON) with
- * N products from the sandbox catalog, so the same file can be given to our parse and to the
- * seed's script. By default pandas writes it, as the seed's extract script does (one row group
- * up to 1,048,576 rows, dictionary pages falling back to plain, Snappy); `--writer ours` writes
- * it with this project's writer instead (row groups of 10,000).
+ * N products from the sandbox catalog, as /search lists them (the seed's extract keeps /search
+ * results), so the same file can be given to our parse and to the seed's script. By default
+ * pandas writes it, as the seed's extract script does (dictionary pages falling back to plain,
+ * Snappy), in row groups of 100,000 products; `--writer ours` writes it with this project's
+ * writer instead (row groups of 10,000).
  *   npx tsx bench/make-seed-raw.ts --products 50000 --out /tmp/raw-50k.parquet [--writer pandas|ours]
  */
 import { spawn } from 'node:child_process';
@@ -19,14 +20,26 @@ const writer = arg('writer', 'pandas');
 const out = arg('out', `/tmp/titelive-raw-${writer}-${products}.parquet`);
 const catalog = new SandboxCatalog({ products, seed: 7, endDay: '2024-01-31', days: 30, imageBaseUrl: 'https://images.example/titelive' });
 
+/**
+ * pandas frames of 100,000 products, each written by pyarrow as a row group of one file with the
+ * pandas index metadata: the seed's format, without holding a million products' JSON at once.
+ */
 const PANDAS_WRITER = `
-import sys, json, pandas as pd
+import sys, json, pandas as pd, pyarrow as pa, pyarrow.parquet as pq
+writer = None
 ids, data = [], []
+def flush():
+    global writer
+    table = pa.Table.from_pandas(pd.DataFrame({"id": ids, "data": data}).set_index("id"))
+    writer = writer or pq.ParquetWriter(sys.argv[1], table.schema)
+    writer.write_table(table)
+    ids.clear(); data.clear()
 for line in sys.stdin:
-    product = json.loads(line)
-    ids.append(product["id"])
+    ids.append(json.loads(line)["id"])
     data.append(line.rstrip("\\n"))
-pd.DataFrame({"id": ids, "data": data}).set_index("id").to_parquet(sys.argv[1])
+    if len(ids) == 100000: flush()
+if ids or writer is None: flush()
+writer.close()
 `;
 
 async function writeWithPandas(): Promise<void> {

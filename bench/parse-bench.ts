@@ -5,6 +5,8 @@
  * Prints products/s and peak RSS (VmHWM of the parse process, worker threads included). The
  * first `--warmup` runs are not timed: they bring the input file into the page cache, as it is
  * for every run after them, whether the file was just generated or not.
+ * With SEED_DIR set to a checkout of the seed's folder (the one holding scripts/parse_products.py),
+ * the seed script itself also runs on the same file, and its time or its error is printed.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -62,8 +64,28 @@ async function seedReference(rows: number): Promise<{ seconds: number; peakMb: n
   return { seconds: run.seconds, peakMb: run.peakMb };
 }
 
-/** The issue's figure for the seed script: 50,000 products in 18.5 s on a machine of this kind. */
+/** The seed script's figure users compare against: 50,000 products in 18.5 s on a machine of this kind. */
 const SEED_PRODUCTS_PER_SECOND = 50_000 / 18.5;
+
+/**
+ * The seed's own parse_products.py from SEED_DIR, once, on the same file (it needs typer, which
+ * tools/python lacks: `python3 -m pip install --target tools/python typer`). Its time, or the
+ * last line of its error: on real-shaped data it stops where pyarrow meets a column holding
+ * both "1" and 1.
+ */
+async function seedScript(): Promise<{ seconds: number; peakMb: number } | { error: string } | undefined> {
+  const folder = process.env.SEED_DIR;
+  if (!folder || products > 200_000) return undefined;
+  const script = path.join(folder, 'scripts', 'parse_products.py');
+  if (!existsSync(script)) return { error: `SEED_DIR=${folder} has no scripts/parse_products.py` };
+  try {
+    const run = await timed('python3', [script, '--min-modified-date', '2000-01-01', '--input-file-path', raw, '--output-file-path', `${out}.seed-script.parquet`], { ...process.env, PYTHONPATH: `${folder}${path.delimiter}${path.join(root, 'tools', 'python')}` });
+    return { seconds: run.seconds, peakMb: run.peakMb };
+  } catch (error) {
+    const lines = String(error instanceof Error ? error.message : error).trim().split('\n');
+    return { error: lines.at(-1)!.slice(0, 300) };
+  }
+}
 
 for (let i = 0; i < Number(arg('warmup', '1')); i++) await once();
 const runs = [];
@@ -72,12 +94,14 @@ const seconds = runs.map((run) => run.seconds).sort((a, b) => a - b);
 const { median } = spread(seconds);
 const peak = Math.max(...runs.map((run) => run.peakMb));
 const reference = await seedReference(runs[0]!.rows);
+const script = await seedScript();
 const productsPerSecond = products / median;
-writeJsonResult({ products, writer, rows: runs[0]!.rows, workers: Number(workers), seconds: spread(seconds), productsPerSecond, peakRssMb: peak, timesSeedFigure: productsPerSecond / SEED_PRODUCTS_PER_SECOND, pandasReference: reference });
+writeJsonResult({ products, writer, rows: runs[0]!.rows, workers: Number(workers), seconds: spread(seconds), productsPerSecond, peakRssMb: peak, timesSeedFigure: productsPerSecond / SEED_PRODUCTS_PER_SECOND, pandasReference: reference, seedScript: script });
 process.stdout.write(
   `parse (file mode), ${products} products (raw file by ${writer}) → ${runs[0]!.rows} rows, ${workers} worker thread(s), ${os.availableParallelism()} CPUs, Node ${process.version}\n` +
     `  wall: median ${median.toFixed(2)} s (min ${seconds[0]!.toFixed(2)}, max ${seconds.at(-1)!.toFixed(2)}, ${repeat} runs)\n` +
     `  throughput: ${productsPerSecond.toFixed(0)} products/s, ${(productsPerSecond / SEED_PRODUCTS_PER_SECOND).toFixed(1)} × the seed's ${SEED_PRODUCTS_PER_SECOND.toFixed(0)}/s\n` +
     `  peak RSS: ${peak.toFixed(0)} MB\n` +
-    (reference ? `  pandas reference (bench/seed_parse.py, same file, same rows): ${reference.seconds.toFixed(2)} s, ${(products / reference.seconds).toFixed(0)} products/s, peak RSS ${reference.peakMb.toFixed(0)} MB; parse is ${(reference.seconds / median).toFixed(1)} × faster\n` : ''),
+    (reference ? `  pandas reference (bench/seed_parse.py, same file, same rows): ${reference.seconds.toFixed(2)} s, ${(products / reference.seconds).toFixed(0)} products/s, peak RSS ${reference.peakMb.toFixed(0)} MB; parse is ${(reference.seconds / median).toFixed(1)} × faster\n` : '') +
+    (script === undefined ? '' : 'error' in script ? `  seed script (SEED_DIR): failed: ${script.error}\n` : `  seed script (SEED_DIR): ${script.seconds.toFixed(2)} s, peak RSS ${script.peakMb.toFixed(0)} MB; parse is ${(script.seconds / median).toFixed(1)} × faster\n`),
 );

@@ -26,7 +26,7 @@ export interface CatalogOptions {
 const ARTICLE_SLOTS = 4;
 const CATEGORY_SALT: Record<Category, number> = { paper: 11, music: 23 };
 
-const TITLE_WORDS = ['L’été', 'des', 'cœurs', 'Mémoires', 'd’outre-tombe', 'Éloge', 'de', 'la', 'lenteur', 'Œuvres', 'complètes', 'Noël', 'à', 'Besançon', 'Crème', 'brûlée', 'Ça', 'ira', 'Forêt', 'où', 'l’on', 'rêve', 'naïf', 'Goûter', 'Garçon'];
+const TITLE_WORDS = ["L'été", 'des', 'cœurs', 'Mémoires', "d'outre-tombe", 'Éloge', 'de', 'la', 'lenteur', 'Œuvres', 'complètes', 'Noël', 'à', 'Besançon', 'Crème', 'brûlée', 'Ça', 'ira', 'Forêt', 'où', "l'on", 'rêve', 'naïf', 'Goûter', 'Garçon'];
 const FIRST_NAMES = ['Amélie', 'François', 'Hélène', 'Jérôme', 'Zoé', 'Loïc', 'Cécile', 'Benoît', 'Maëlle', 'Noémie'];
 const LAST_NAMES = ['Lefèvre', 'Dupré', 'Château', 'Bénard', 'Gérard', 'Müller', 'Ødegaard', 'Nguyễn', 'Leroy', 'Œhmichen'];
 /** Publisher, distributor and its code, as in the fixtures. */
@@ -61,14 +61,22 @@ const MUSIC_GTLS = [
   { first: { '1': { code: '110000', libelle: 'Rap / Hip Hop' }, '2': { code: '110400', libelle: 'Rap / Hip Hop francophone' } } },
   { first: { '1': { code: '50000', libelle: 'Pop' }, '2': { code: '50300', libelle: 'Brit Pop' } } },
 ];
+/**
+ * Summaries: French text as the real ones are, accents, « », ©, CR LF and quotes, all within
+ * Latin-1 (so are all the summaries of the public fixtures); HARD_SENTENCES add, to some, the
+ * characters beyond it that a client must survive all the same.
+ */
 const SENTENCES = [
-  'Un roman « fleuve » où l’on suit trois générations d’une famille bretonne.',
-  'Cœur battant, elle traverse l’Europe en 1942 — et rien ne sera plus comme avant.\r\n',
-  'Édition revue et augmentée, avec une préface inédite de l’auteur.',
-  'Les mœurs d’une petite ville de province, vues par un enfant de dix ans 🎈.',
+  'Un roman « fleuve » où l\'on suit trois générations d\'une famille bretonne.',
+  'Elle traverse l\'Europe en 1942, et rien ne sera plus comme avant.\r\n',
+  'Édition revue et augmentée, avec une préface inédite de l\'auteur.',
   'Enregistrement public au Théâtre des Champs-Élysées, remasterisé en 2023.',
-  'Prix Goncourt des lycéens ; traduit dans vingt-deux langues.',
-  '" Je n’avais en réalité pas eu le choix. " 876 kilomètres plus loin, le constat est là.',
+  'Prix Goncourt des lycéens ; traduit dans vingt-deux langues. © Éditions Çà et là',
+  '" Je n\'avais en réalité pas eu le choix. " 876 kilomètres plus loin, le constat est là.',
+];
+const HARD_SENTENCES = [
+  'Cœur battant — l’été des mœurs d’une petite ville, vues par un enfant de dix ans 🎈.',
+  'Œuvres complètes, édition « définitive » — avec l’index des noms.',
 ];
 
 /**
@@ -272,8 +280,10 @@ export class SandboxCatalog {
   }
 
   private longText(category: Category, index: number, articleNumber: number): string {
-    const count = 2 + (hash32(this.options.seed, CATEGORY_SALT[category], index, articleNumber, 12) % 10);
-    return Array.from({ length: count }, (_, s) => pick(SENTENCES, this.options.seed, index, 13, s)).join(' ');
+    const roll = hash32(this.options.seed, CATEGORY_SALT[category], index, articleNumber, 12);
+    const sentences = Array.from({ length: 2 + (roll % 10) }, (_, s) => pick(SENTENCES, this.options.seed, index, 13, s));
+    if (roll % 6 === 0) sentences.push(pick(HARD_SENTENCES, roll, 14));
+    return sentences.join(' ');
   }
 
   private dayIndex(category: Category): Map<string, number[]> {

@@ -155,7 +155,8 @@ function coerce(value: unknown, position: number, notes: FlattenNotes): FlatValu
       if (typeof value === 'number' || typeof value === 'boolean') notes.numberToText[position]! += 1;
       return typeof value === 'object' ? JSON.stringify(value) : String(value);
     case 'json':
-      return JSON.stringify(value);
+      // Most nested values are empty lists.
+      return Array.isArray(value) && value.length === 0 ? '[]' : JSON.stringify(value);
     case 'integer':
       return toInteger(value, position, notes);
     default:
@@ -165,6 +166,11 @@ function coerce(value: unknown, position: number, notes: FlattenNotes): FlatValu
 
 function toInteger(value: unknown, position: number, notes: FlattenNotes): bigint | null {
   if (typeof value === 'number' && Number.isSafeInteger(value)) return bigIntOf(value);
+  const digits = typeof value === 'string' ? digitsValue(value) : -1;
+  if (digits >= 0) {
+    notes.textToNumber[position]! += 1;
+    return bigIntOf(digits);
+  }
   const number = toNumber(value);
   if (number !== undefined && Number.isSafeInteger(number)) {
     if (typeof value === 'string') notes.textToNumber[position]! += 1;
@@ -183,6 +189,18 @@ function toDecimal(value: unknown, position: number, notes: FlattenNotes): numbe
   }
   if (!(typeof value === 'string' && value.trim() === '')) notes.coercedToNull[position]! += 1;
   return null;
+}
+
+/** A short string of ASCII digits as its value ("0", "160"); -1 for anything else. */
+function digitsValue(text: string): number {
+  if (text.length === 0 || text.length > 15) return -1;
+  let value = 0;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i) - 48;
+    if (code < 0 || code > 9) return -1;
+    value = value * 10 + code;
+  }
+  return value;
 }
 
 /** The seed's spellings of "no value": "None", "nan", "NaN". */

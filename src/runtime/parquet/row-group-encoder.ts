@@ -16,6 +16,14 @@ export interface GroupEncoding {
   statisticsColumns: ReadonlySet<string>;
 }
 
+/**
+ * A column chunk whose pages hold fewer bytes than this is stored UNCOMPRESSED (the codec is
+ * per column chunk): a column of zeros or of one repeated value is a few bytes, which a
+ * compressor call only makes larger and slower.
+ */
+const SMALL_CHUNK_BYTES = 256;
+const uncompressed = { codec: 'UNCOMPRESSED' as const, compress: (bytes: Uint8Array) => bytes };
+
 /** Can these cells be encoded here (every column a buffer that can write its own pages)? */
 export function canEncodeDirectly(columns: readonly ColumnSpec[], cells: readonly unknown[]): cells is ColumnBuffer[] {
   return columns.every((_, index) => typeof (cells[index] as ColumnBuffer | undefined)?.encode === 'function');
@@ -53,11 +61,13 @@ export function encodeColumnBuffers(columns: readonly ColumnSpec[], buffers: rea
     if (column.required && written.nulls > 0) throw new Error(`column '${column.name}' is required but ${written.nulls} row(s) have no value`);
 
     const chunkStart = group.offset;
-    let uncompressed = 0;
+    const small = target.values.offset + (written.dictionaryCount !== undefined ? target.dictionary.offset : 0) < SMALL_CHUNK_BYTES;
+    const chunkEncoding = small ? uncompressed : encoding;
+    let rawBytes = 0;
     let dictionaryPageOffset: bigint | undefined;
     if (written.dictionaryCount !== undefined) {
       dictionaryPageOffset = BigInt(group.offset);
-      uncompressed += writePage(target.dictionary.getBytes(), encoding, (raw, packed) => ({
+      rawBytes += writePage(target.dictionary.getBytes(), chunkEncoding, (raw, packed) => ({
         type: 'DICTIONARY_PAGE',
         uncompressed_page_size: raw,
         compressed_page_size: packed,
@@ -66,9 +76,9 @@ export function encodeColumnBuffers(columns: readonly ColumnSpec[], buffers: rea
     }
     const dataPageOffset = BigInt(group.offset);
     const levelBytes = column.required ? 0 : writeRleBitPackedHybrid(levels, written.levels, 1);
-    uncompressed += writePage(
+    rawBytes += writePage(
       target.values.getBytes(),
-      encoding,
+      chunkEncoding,
       (raw, packed) => ({
         type: 'DATA_PAGE_V2',
         uncompressed_page_size: levelBytes + raw,
@@ -80,21 +90,21 @@ export function encodeColumnBuffers(columns: readonly ColumnSpec[], buffers: rea
           encoding: written.encoding,
           definition_levels_byte_length: levelBytes,
           repetition_levels_byte_length: 0,
-          is_compressed: true,
+          is_compressed: !small,
         },
       }),
       levels.getBytes(),
     );
-    uncompressedTotal += uncompressed;
+    uncompressedTotal += rawBytes;
     chunks.push({
       file_offset: BigInt(chunkStart),
       meta_data: {
         type: elements[index]!.type!,
         encodings: written.dictionaryCount !== undefined ? ['PLAIN', 'RLE_DICTIONARY'] : ['PLAIN'],
         path_in_schema: [column.name],
-        codec: encoding.codec,
+        codec: chunkEncoding.codec,
         num_values: BigInt(rowCount),
-        total_uncompressed_size: BigInt(uncompressed),
+        total_uncompressed_size: BigInt(rawBytes),
         total_compressed_size: BigInt(group.offset - chunkStart),
         data_page_offset: dataPageOffset,
         dictionary_page_offset: dictionaryPageOffset,
@@ -113,7 +123,7 @@ export function encodeColumnBuffers(columns: readonly ColumnSpec[], buffers: rea
  * One page: header, then `prefix` as it is (a version 2 page's levels), then the compressed
  * body. Returns its uncompressed size, header included, as the library counts it.
  */
-function writePage(body: Uint8Array, encoding: GroupEncoding, header: (raw: number, packed: number) => Parameters<typeof writePageHeader>[1], prefix?: Uint8Array): number {
+function writePage(body: Uint8Array, encoding: Pick<GroupEncoding, 'compress'>, header: (raw: number, packed: number) => Parameters<typeof writePageHeader>[1], prefix?: Uint8Array): number {
   const packed = encoding.compress(body);
   const headerStart = group.offset;
   writePageHeader(group, header(body.length, packed.length));

@@ -111,6 +111,9 @@ export class DistinctTextColumn implements ColumnBuffer {
   private positions = new Map<string, number>();
   /** Index into `distinct` per cell; -1 for null. */
   private indexes = new Int32Array(INITIAL_ROWS);
+  /** The last value pushed and its index: most columns repeat one value row after row. */
+  private last: string | undefined;
+  private lastPosition = -1;
 
   push(value: unknown): void {
     this.indexes = grownInt32(this.indexes, this.length);
@@ -119,12 +122,18 @@ export class DistinctTextColumn implements ColumnBuffer {
       return;
     }
     const text = value as string;
+    if (text === this.last) {
+      this.indexes[this.length++] = this.lastPosition;
+      return;
+    }
     let position = this.positions.get(text);
     if (position === undefined) {
       position = this.distinct.length;
       this.distinct.push(text);
       this.positions.set(text, position);
     }
+    this.last = text;
+    this.lastPosition = position;
     this.indexes[this.length++] = position;
   }
 
@@ -141,6 +150,8 @@ export class DistinctTextColumn implements ColumnBuffer {
     this.length = 0;
     this.distinct = [];
     this.positions = new Map();
+    this.last = undefined;
+    this.lastPosition = -1;
   }
 
   encode(target: PageTarget): PageValues {
