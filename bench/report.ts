@@ -50,7 +50,7 @@ const build = spawnSync('npm', ['run', 'build'], { cwd: root, stdio: 'inherit' }
 if (build.status !== 0) process.exit(1);
 
 type FetchRow = { rate: number; workers: number; productsPerSecond: Spread; utilisation: Spread; status429: number; busiestSecond: number };
-/** Article rows in the file the issue's seed figure was measured on (50,000 products, 18.5 s). */
+/** Article rows in the file the seed script's figure was measured on (50,000 products, 18.5 s). */
 const SEED_ROWS = 80_265;
 type ParseRow = { products: number; writer: string; rows: number; workers: number; seconds: Spread; productsPerSecond: number; peakRssMb: number; timesSeedFigure: number; pandasReference?: { seconds: number; peakMb: number } };
 type ImagesRow = { cap: number; latencyMs: number; images: number; imagesPerSecond: Spread; limit: number; socketsSeen: number; peakRssMb: number; imageBytesBound: number; peakImageBytes: number };
@@ -129,8 +129,8 @@ const lines = [
   '',
   '## parse',
   '',
-  'The raw file is written by pandas, as the seed\'s extract writes it (one row group, dictionary',
-  'pages falling back to plain, Snappy). "× seed" compares with the issue\'s figure for the seed',
+  'The raw file is written by pandas, as the seed\'s extract writes it (row groups of 100,000, dictionary',
+  'pages falling back to plain, Snappy). "× seed" compares with the published figure for the seed',
   'script: 50,000 products in 18.5 s (2,703 products/s) and 1.16 GB on a machine of this kind. The',
   'pandas reference is bench/seed_parse.py, the seed\'s documented steps, run once on the same file',
   'at the same moment (it must write the same number of rows; skipped above 200,000 products).',

@@ -179,7 +179,7 @@ export function buildCli(args: string[]): YargsArgv {
     )
     .command(
       'parse',
-      'Flatten raw products into Parquet, one row per article (seed-compatible columns); or convert one seed-format file',
+      'Flatten raw products into Parquet, one row per article, one typed column per Titelive field (docs/columns.md); or convert one seed-format file',
       (y) => y.options(yargsOptions([...RUN_OPTIONS, ...SHARD_OPTIONS, 'input-file-path', 'output-file-path', 'min-modified-date', 'parse-workers', ...OBSERVABILITY_OPTIONS]))
         .example('$0 parse --category paper --run-id 2024-01-08 --data-url ./data --shard-index 0 --shard-count 2', '')
         .example('$0 parse --input-file-path raw.parquet --output-file-path out.parquet --min-modified-date 2024-01-01', 'like the seed script'),
