@@ -88,6 +88,14 @@ function detailUrl(v: ArticleValues, kind: string): string {
   return `/${kind}/${v.ean}-${v.serie.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '') || 'titre'}/`;
 }
 
+/** The zero-valued fields that close the legacy and music shapes. */
+const TRAILING_ZEROES = { sorecop: 0, pcb: 0, spcb: 0, volume: 0, compartiment: 0, poche: 0 } as const;
+
+/** Publication date, availability and summary, in the order the legacy and music shapes send them. */
+function publicationFields(v: ArticleValues): Record<string, unknown> {
+  return { dateparution: v.dateparution, dateparutionentier: v.dateparutionentier, dispo: v.dispo, dispopays: { fr: 1, be: 1, ch: 1 }, libelledispo: v.libelledispo, resume: v.resume };
+}
+
 /** The many zero-valued fields the legacy and music shapes carry, in their order. */
 function zeroedGoodsFields(): Record<string, unknown> {
   return {
@@ -115,12 +123,7 @@ export function legacyBookArticle(v: ArticleValues, ebook: boolean): Record<stri
     ...(ebook ? { diffuseur: v.distributeur, entrepot: v.distributeur } : {}),
     ...(prix === undefined ? {} : { prix }),
     prixpays: PRICE_COUNTRIES(price, 'CHF'),
-    dateparution: v.dateparution,
-    dateparutionentier: v.dateparutionentier,
-    dispo: v.dispo,
-    dispopays: { fr: 1, be: 1, ch: 1 },
-    libelledispo: v.libelledispo,
-    resume: v.resume,
+    ...publicationFields(v),
     image: v.hasFront ? '1' : '0',
     image_spe: v.hasFront ? '1' : 0,
     image_alkor: 0,
@@ -210,12 +213,7 @@ export function legacyBookArticle(v: ArticleValues, ebook: boolean): Record<stri
     NombreMagasins: 0,
     collector: '0',
     code_editeur: v.codeEditeur,
-    sorecop: 0,
-    pcb: 0,
-    spcb: 0,
-    volume: 0,
-    compartiment: 0,
-    poche: 0,
+    ...TRAILING_ZEROES,
   };
 }
 
@@ -315,12 +313,7 @@ export function musicArticle(v: ArticleValues): Record<string, unknown> {
     ...(v.prix === undefined || v.roll % 5 === 0 ? {} : { prix: v.prix }),
     codeprix: v.roll % 2 === 0 ? `AP${1000 + (v.roll % 9000)}` : String(100 + (v.roll % 900)),
     prixpays: { fr: { value: price, devise: '&euro;' }, be: { value: price, devise: '&euro;' } },
-    dateparution: v.dateparution,
-    dateparutionentier: v.dateparutionentier,
-    dispo: v.dispo,
-    dispopays: { fr: 1, be: 1, ch: 1 },
-    libelledispo: v.libelledispo,
-    resume: v.resume,
+    ...publicationFields(v),
     image: v.hasFront ? '1' : '0',
     image_spe: v.hasFront ? '1' : '0',
     image_alkor: 0,
@@ -393,12 +386,7 @@ export function musicArticle(v: ArticleValues): Record<string, unknown> {
     NombreMagasins: 0,
     collector: 0,
     code_editeur: 0,
-    sorecop: 0,
-    pcb: 0,
-    spcb: 0,
-    volume: 0,
-    compartiment: 0,
-    poche: 0,
+    ...TRAILING_ZEROES,
   };
 }
 
