@@ -97,15 +97,13 @@ function publicationFields(v: ArticleValues): Record<string, unknown> {
 }
 
 /** The many zero-valued fields the legacy and music shapes carry, in their order. */
-function zeroedGoodsFields(): Record<string, unknown> {
-  return {
-    deee_ht: 0, tva: 0, minutesdejeu: 0, nbjoueursmin: 0, nbjoueursmax: 0, colisage: 0,
-    longueurboite: 0, largeurboite: 0, hauteurboite: 0, grammesboite: 0, nbpiles: 0, pilesincluses: 0,
-    nbanneegarantie: 0, produits_recycles: 0, nbpages: 0, grammage: 0, taille_ecriture_mm: 0,
-    poignee: 0, lavable: 0, impermeable: 0, contenance_ml: 0, nbfeuilles: 0, diametre: 0,
-    diametreboite: 0, garantiemois: 0, precommande: 0, ispromotion: 0, isnew: 0,
-  };
-}
+const ZEROED_GOODS_FIELDS = {
+  deee_ht: 0, tva: 0, minutesdejeu: 0, nbjoueursmin: 0, nbjoueursmax: 0, colisage: 0,
+  longueurboite: 0, largeurboite: 0, hauteurboite: 0, grammesboite: 0, nbpiles: 0, pilesincluses: 0,
+  nbanneegarantie: 0, produits_recycles: 0, nbpages: 0, grammage: 0, taille_ecriture_mm: 0,
+  poignee: 0, lavable: 0, impermeable: 0, contenance_ml: 0, nbfeuilles: 0, diametre: 0,
+  diametreboite: 0, garantiemois: 0, precommande: 0, ispromotion: 0, isnew: 0,
+} as const;
 
 /** A book article in the legacy shape (digit strings), or the e-book variant of it. */
 export function legacyBookArticle(v: ArticleValues, ebook: boolean): Record<string, unknown> {
@@ -188,7 +186,7 @@ export function legacyBookArticle(v: ArticleValues, ebook: boolean): Record<stri
     operations: [],
     tracks: [],
     ...(ebook ? {} : { cmb: String(110_101 + (v.roll % 30_000)) }),
-    ...zeroedGoodsFields(),
+    ...ZEROED_GOODS_FIELDS,
     ...(ebook ? { drm_libelle: 'DRM Adobe', editeur_id_epagine: String(1000 + (v.roll % 9000)) } : {}),
     multijoueur: 0,
     nblicenses: 0,
@@ -365,7 +363,7 @@ export function musicArticle(v: ArticleValues): Record<string, unknown> {
     gtlvideo: [],
     operations: [],
     tracks: [],
-    ...zeroedGoodsFields(),
+    ...ZEROED_GOODS_FIELDS,
     multijoueur: 0,
     nblicenses: 0,
     nbutilisateur: 0,

@@ -237,9 +237,10 @@ async function prepareCollection(db: Db, name: string, logger: Logger, label: st
 
 /**
  * Creates the indexes that are missing, by key: an index a user made on the same key (under
- * another name, unique or not) serves as well and is left alone. Shards starting together race here; FerretDB 1.24 can
- * drop the connection when two sessions create the same indexes at once (measured), so after a
- * network error the list is read again and only what is still missing is created.
+ * another name, unique or not) serves as well and is left alone. Shards starting together race
+ * here; FerretDB 1.24 can drop the connection when two sessions create the same indexes at once
+ * (measured), so after a network error the list is read again and only what is still missing is
+ * created.
  */
 async function ensureIndexes(collection: Collection<ProductDocument>): Promise<void> {
   for (let attempt = 1; ; attempt++) {
