@@ -13,7 +13,7 @@ const WORKER_HEAP_MB = 128;
  * garbage between collections: with 16 MB, two workers on 50,000 products peaked at 200–207 MB
  * instead of 238–248 MB in about the same time; 8 MB was slower (/usr/bin/time, 3 runs each).
  */
-const WORKER_YOUNG_MB = 16;
+const WORKER_YOUNG_MB = 8;
 
 export type ParseWorkers = WorkerPool<ParseTask, ParseReply>;
 

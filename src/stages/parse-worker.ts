@@ -4,19 +4,21 @@ import type { Row } from '../runtime/parquet/parquet-writer.js';
 import { belongsToShard, type Shard } from '../runtime/sharding.js';
 import { encodeRowGroup, type ColumnCells, type EncodedRowGroup } from '../runtime/parquet/parquet-writer.js';
 import { columnBuffer, type ColumnBuffer } from '../runtime/parquet/column-buffer.js';
-import { countsByColumn, flattenProductCells, newNotes } from '../titelive/flatten-product.js';
+import { countsByColumn, flattenProductCells, newNotes, type FlatValue, type FlattenNotes } from '../titelive/flatten-product.js';
+import { flattenProductBytes } from '../titelive/flatten-product-bytes.js';
 import { PRODUCTS_COLUMNS } from '../titelive/product-columns.js';
 import type { TiteliveProduct } from '../titelive/response-shapes.js';
 
 /**
- * One batch of parse work, done on a worker thread: read a row range of a raw file, parse and
- * flatten its products, and encode the rows as one compressed Parquet row group, handed to the
- * main thread without a copy. The main thread decides, in input order, which EANs were already
- * written by earlier batches; in the rare case a batch has some, it is done again without them.
+ * One batch of parse work, done on a worker thread: read consecutive row ranges of raw files one
+ * at a time, parse and flatten their products, and encode the rows of them all as one compressed
+ * Parquet row group, handed to the main thread without a copy. The main thread decides, in input
+ * order, which EANs were already written by earlier batches; in the rare case a batch has some,
+ * it is done again without them.
  */
 export interface ParseTask {
   /** Where the raw rows are: the worker reads them itself, so they are never copied between threads. */
-  range: RowRange;
+  ranges: RowRange[];
   windowStart: string;
   /**
    * Run mode (fetch parts: ean, status, data): only this shard's `found` rows, each giving the
@@ -79,18 +81,54 @@ export async function parseBatch(task: ParseTask): Promise<ParseReply> {
 }
 
 async function parseInto(task: ParseTask, columns: ColumnBuffer[]): Promise<ParseReply> {
-  // Text comes as UTF-8 bytes and each product's JSON is decoded just before it is parsed, so a
-  // batch never holds all its JSON as strings at once.
-  const rows = await readParquetRange(task.range, task.shard ? ['ean', 'status', 'data'] : ['data'], { textAsBytes: true });
-  const summary = parseRows(rows, task, columns);
+  const batch = newBatch();
+  for (const range of task.ranges) {
+    // Text comes as UTF-8 bytes and each product is read from them directly, so a range never
+    // holds its JSON as strings; one range's raw rows at a time.
+    const rows = await readParquetRange(range, task.shard ? ['ean', 'status', 'data'] : ['data'], { textAsBytes: true });
+    parseRows(rows, task, columns, batch);
+  }
+  const { summary, notes } = batch;
+  summary.coercedToNull = countsByColumn(notes.coercedToNull);
+  summary.textToNumber = countsByColumn(notes.textToNumber);
+  summary.numberToText = countsByColumn(notes.numberToText);
+  summary.extraFields = [...notes.extraFields];
   return { summary, group: encodeBatch(columns, summary.gencods, task.dropEans ?? []) };
 }
 
-/** The batch's products into `columns`, row by row; a plain function, which V8 optimizes once. */
-function parseRows(rows: Row[], task: ParseTask, columns: ColumnBuffer[]): FlattenSummary {
-  const notes = newNotes();
-  const summary: FlattenSummary = { inputRows: rows.length, skipped: {}, outcomes: [], fetchedEans: [], filteredOld: 0, gencods: [], noEan: 0, duplicates: 0, coercedToNull: [], textToNumber: [], numberToText: [], extraFields: [] };
-  const inBatch = new Set<string>();
+/** What a batch gathers over its ranges. */
+interface BatchState {
+  summary: FlattenSummary;
+  notes: FlattenNotes;
+  /** Run mode: the EANs parsed; file mode: the article EANs written. */
+  inBatch: Set<string>;
+}
+
+function newBatch(): BatchState {
+  return {
+    summary: { inputRows: 0, skipped: {}, outcomes: [], fetchedEans: [], filteredOld: 0, gencods: [], noEan: 0, duplicates: 0, coercedToNull: [], textToNumber: [], numberToText: [], extraFields: [] },
+    notes: newNotes(),
+    inBatch: new Set<string>(),
+  };
+}
+
+/** A range's products into `columns`, row by row; a plain function, which V8 optimizes once. */
+function parseRows(rows: Row[], task: ParseTask, columns: ColumnBuffer[], { summary, notes, inBatch }: BatchState): void {
+  summary.inputRows += rows.length;
+  /** Is a row with this `article_gencod` written? Rows without one, and file mode's repeats, are not. */
+  const keepRow = (gencod: FlatValue): boolean => {
+    if (typeof gencod !== 'string' || gencod.trim() === '') {
+      summary.noEan += 1;
+      return false;
+    }
+    if (!task.shard && inBatch.has(gencod)) {
+      summary.duplicates += 1;
+      return false;
+    }
+    if (!task.shard) inBatch.add(gencod);
+    summary.gencods.push(gencod);
+    return true;
+  };
   for (let index = 0; index < rows.length; index++) {
     const raw = rows[index]!;
     // Dropped as soon as read: the batch's raw bytes are then garbage for the next young-generation
@@ -107,31 +145,27 @@ function parseRows(rows: Row[], task: ParseTask, columns: ColumnBuffer[]): Flatt
       inBatch.add(ean);
       summary.fetchedEans.push(ean);
     }
+    if (raw.data instanceof Uint8Array) {
+      const fast = flattenProductBytes(raw.data, { ean, windowStart: task.windowStart }, notes, columns, keepRow);
+      if (fast) {
+        summary.outcomes.push(outcomeOf(fast.rows, fast.filteredOld));
+        summary.filteredOld += fast.filteredOld;
+        continue;
+      }
+    }
     const product = parseProduct(raw.data);
     const flat = product ? flattenProductCells(product, { ean, windowStart: task.windowStart }, notes) : { rows: [], filteredOld: 0 };
-    summary.outcomes.push(product === undefined ? 'unreadable' : flat.filteredOld > 0 && flat.rows.length === 0 ? 'filtered_old' : flat.rows.length === 0 ? 'article_missing' : 'rows');
+    summary.outcomes.push(product === undefined ? 'unreadable' : outcomeOf(flat.rows.length, flat.filteredOld));
     summary.filteredOld += flat.filteredOld;
     for (const cells of flat.rows) {
-      const gencod = cells[GENCOD];
-      if (typeof gencod !== 'string' || gencod.trim() === '') {
-        summary.noEan += 1;
-        continue;
-      }
-      if (!task.shard && inBatch.has(gencod)) {
-        summary.duplicates += 1;
-        continue;
-      }
-      if (!task.shard) inBatch.add(gencod);
-      summary.gencods.push(gencod);
       // Cells already have the writer's types (see FlatValue).
-      for (let j = 0; j < cells.length; j++) columns[j]!.push(cells[j]);
+      if (keepRow(cells[GENCOD]!)) for (let j = 0; j < cells.length; j++) columns[j]!.push(cells[j]);
     }
   }
-  summary.coercedToNull = countsByColumn(notes.coercedToNull);
-  summary.textToNumber = countsByColumn(notes.textToNumber);
-  summary.numberToText = countsByColumn(notes.numberToText);
-  summary.extraFields = [...notes.extraFields];
-  return summary;
+}
+
+function outcomeOf(rows: number, filteredOld: number): ProductOutcome {
+  return filteredOld > 0 && rows === 0 ? 'filtered_old' : rows === 0 ? 'article_missing' : 'rows';
 }
 
 /** Run mode: why a fetched row is not parsed by this shard, if it is not. */

@@ -17,7 +17,7 @@ import { openStorage, splitLocation } from '../runtime/storage/open-storage.js';
 import type { Category } from '../titelive/categories.js';
 import { addCountsByColumn, countsByColumn, newNotes, type FlattenNotes } from '../titelive/flatten-product.js';
 import { PRODUCTS_COLUMNS } from '../titelive/product-columns.js';
-import { forEachOrdered } from '../runtime/ordered-pool.js';
+import { batches, forEachOrdered } from '../runtime/ordered-pool.js';
 import { KeySet } from '../runtime/key-set.js';
 import { parseBatch, type FlattenSummary, type ParseReply, type ParseTask } from './parse-worker.js';
 import { startParseWorkers, type ParseWorkers } from './parse-pool.js';
@@ -48,17 +48,24 @@ export type ParseConfig = ParseRunConfig | ParseFileConfig;
 export const PRODUCTS_FOLDER = STAGE_FOLDERS.parse;
 
 /**
- * Raw rows per batch, at most: a batch ends on a page boundary of the raw `data` column (a pandas
- * file's 1 MB pages hold about 550 products) and becomes one row group, about two rows per product
- * in file mode. Large enough for efficient Parquet, small enough that a worker's live data stays small.
+ * Raw rows a worker reads at once, at most: a range ends on a page boundary of the raw `data`
+ * column (a pandas file's 1 MB pages hold about 550 products), so a worker's raw data stays small.
  */
-const BATCH_ROWS = 1_000;
+const RANGE_ROWS = 1_000;
+
+/**
+ * Ranges per batch: a batch's rows become one row group, about two rows per product in file
+ * mode. The main thread keeps every row group's metadata until the file is closed, and a
+ * reader goes through all of it, so row groups are a few ranges large; their cells wait in
+ * compact column buffers meanwhile.
+ */
+const RANGES_PER_BATCH = 2;
 
 /** Article EANs per product expected in a seed-format file (1.6 in the seed's, 2 in the sandbox's). */
 const ARTICLES_PER_PRODUCT = 2;
 
 /**
- * Parses, flattens and encodes raw rows on worker threads (inline with none), one row range
+ * Parses, flattens and encodes raw rows on worker threads (inline with none), a few row ranges
  * per batch, and appends the row groups to `writer` in input order. `takeBatch` sees each
  * batch's summary in order and returns the EANs to leave out (already written); a batch with
  * any is done again without them.
@@ -72,11 +79,11 @@ async function parseStream(
   const { workers } = options;
   const run = (task: ParseTask): Promise<ParseReply> => (workers ? workers.run(task) : parseBatch(task));
   await forEachOrdered(
-    ranges,
+    batches(ranges, RANGES_PER_BATCH),
     // Two batches per worker: one running, one queued, so no worker waits for the main thread.
     Math.max(1, (workers?.size ?? 0) * 2),
-    (range) => {
-      const task: ParseTask = { range, windowStart: options.windowStart, ...(options.shard ? { shard: options.shard } : {}) };
+    (batch) => {
+      const task: ParseTask = { ranges: batch, windowStart: options.windowStart, ...(options.shard ? { shard: options.shard } : {}) };
       return run(task).then((reply) => ({ task, reply }));
     },
     async ({ task, reply }) => {
@@ -91,6 +98,8 @@ async function parseStream(
     },
     options.signal,
   );
+  // Their memory is given back before the main thread builds the file's footer.
+  await workers?.close();
 }
 
 /**
@@ -104,7 +113,7 @@ async function* storedRowRanges(storage: Storage, files: readonly string[], scra
       local = path.join(scratch, `input-${index}.parquet`);
       await storage.getFile(file, local);
     }
-    const ranges = await parquetRowRanges(local, BATCH_ROWS, 'data');
+    const ranges = await parquetRowRanges(local, RANGE_ROWS, 'data');
     onFile?.(ranges);
     yield* ranges;
   }

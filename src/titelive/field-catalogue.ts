@@ -202,7 +202,7 @@ export const FIELD_CATALOGUE: readonly CatalogueField[] = [
   article('online', 'integer', 'SK'),
   article('avertissement', 'json', 'SK'),
   article('drmlcp', 'integer', 'SEKM'),
-  article('bonus_extraits', 'json', 'SEKM'),
+  article('bonus_extraits', 'json', 'SEKM', { plain: true }),
   article('id_lectorat', 'text', 'SEK'),
   article('livre_lu', 'integer', 'SEKM'),
   article('grands_caracteres', 'integer', 'SEKM'),

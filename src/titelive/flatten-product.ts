@@ -146,7 +146,7 @@ export function flattenProduct(product: TiteliveProduct, options: { ean?: string
 }
 
 /** A value by its column's rule (see field-catalogue.ts), counting what the rule changed. */
-function coerce(value: unknown, position: number, notes: FlattenNotes): FlatValue {
+export function coerce(value: unknown, position: number, notes: FlattenNotes): FlatValue {
   if (value === null || value === undefined) return null;
   if (typeof value === 'string' && isNullText(value)) return null;
   switch (RULES[position]) {

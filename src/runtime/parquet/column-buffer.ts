@@ -19,6 +19,8 @@ export interface ColumnBuffer {
   readonly length: number;
   /** Appends one cell: string for STRING, number for DOUBLE, bigint for INT64, null for none. */
   push(value: unknown): void;
+  /** Text columns: appends one cell given as the UTF-8 bytes start..end of `bytes`. */
+  pushUtf8?(bytes: Uint8Array, start: number, end: number): void;
   /** The cells as the writer takes them. Text views are valid until the next clear(). */
   values(): unknown[];
   /** Empties the column, keeping its space for the next row group. */

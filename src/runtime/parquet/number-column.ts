@@ -67,16 +67,25 @@ export class NumberColumn implements ColumnBuffer {
       const positions = new Map<number | string, number>();
       const firstRows: number[] = [];
       const indexes = new Int32Array(nonNull);
+      // Most columns repeat one value row after row: compared before looked up.
+      let lastKey: number | string | undefined;
+      let lastIndex = -1;
       for (let k = 0; k < nonNull; k++) {
         const row = present[k]!;
-        const exact = this.exact?.get(row);
+        const exact = this.exact === undefined ? undefined : this.exact.get(row);
         const key = exact === undefined ? this.numbers[row]! : `${exact}`;
+        if (key === lastKey) {
+          indexes[k] = lastIndex;
+          continue;
+        }
         let index = positions.get(key);
         if (index === undefined) {
           index = firstRows.length;
           positions.set(key, index);
           firstRows.push(row);
         }
+        lastKey = key;
+        lastIndex = index;
         indexes[k] = index;
       }
       if (dictionaryPays(8 * nonNull, 8 * firstRows.length, firstRows.length, nonNull)) {

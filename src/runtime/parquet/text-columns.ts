@@ -1,3 +1,4 @@
+import { ByteDictionary } from '../byte-dictionary.js';
 import type { ColumnBuffer } from './column-buffer.js';
 import { INITIAL_ROWS, advance, dictionaryPays, grownInt32, reserve, writeIndexes, type PageTarget, type PageValues } from './column-encoding.js';
 
@@ -21,6 +22,8 @@ export class PlainTextColumn implements ColumnBuffer {
   private lastText: string | undefined;
   private lastOffset = 0;
   private lastLength = 0;
+  private lastSource: Uint8Array | undefined;
+  private lastSourceStart = -1;
 
   push(value: unknown): void {
     this.offsets = grownInt32(this.offsets, this.length);
@@ -38,6 +41,7 @@ export class PlainTextColumn implements ColumnBuffer {
       // A UTF-16 code unit takes at most 3 bytes in UTF-8, so this much room never truncates.
       this.ensureRoom(4 + text.length * 3);
       this.lastText = text;
+      this.lastSource = undefined;
       this.lastLength = this.bytes.write(text, start);
       this.bytes.writeUInt32LE(this.lastLength, this.used);
     }
@@ -45,6 +49,27 @@ export class PlainTextColumn implements ColumnBuffer {
     this.offsets[this.length] = start;
     this.lengths[this.length] = this.lastLength;
     this.used = start + this.lastLength;
+    this.length += 1;
+  }
+
+  /** Appends the UTF-8 text start..end of `source`. */
+  pushUtf8(source: Uint8Array, start: number, end: number): void {
+    this.offsets = grownInt32(this.offsets, this.length);
+    this.lengths = grownInt32(this.lengths, this.length);
+    const length = end - start;
+    this.ensureRoom(4 + length);
+    const at = this.used + 4;
+    this.bytes.writeUInt32LE(length, this.used);
+    if (source === this.lastSource && start === this.lastSourceStart && length === this.lastLength) this.bytes.copyWithin(at, this.lastOffset, this.lastOffset + length);
+    else this.bytes.set(source.subarray(start, end), at);
+    this.lastSource = source;
+    this.lastSourceStart = start;
+    this.lastText = undefined;
+    this.lastOffset = at;
+    this.lastLength = length;
+    this.offsets[this.length] = at;
+    this.lengths[this.length] = length;
+    this.used = at + length;
     this.length += 1;
   }
 
@@ -62,6 +87,7 @@ export class PlainTextColumn implements ColumnBuffer {
     this.length = 0;
     this.used = 0;
     this.lastText = undefined;
+    this.lastSource = undefined;
     // Space grown for an unusually large row group is not kept for the next ones.
     if (this.bytes.length > KEPT_TEXT_BYTES) this.bytes = Buffer.allocUnsafeSlow(INITIAL_TEXT_BYTES);
   }
@@ -104,110 +130,96 @@ export class PlainTextColumn implements ColumnBuffer {
   }
 }
 
-/** Text with repeats (publishers, labels, JSON lists): each distinct value once, an index per cell. */
+/** Text with repeats (publishers, labels, JSON lists): each distinct value once, as UTF-8, an index per cell. */
 export class DistinctTextColumn implements ColumnBuffer {
   length = 0;
-  private distinct: string[] = [];
-  private positions = new Map<string, number>();
+  private distinct = new ByteDictionary();
   /** Index into `distinct` per cell; -1 for null. */
   private indexes = new Int32Array(INITIAL_ROWS);
-  /** The last value pushed and its index: most columns repeat one value row after row. */
-  private last: string | undefined;
-  private lastPosition = -1;
 
   push(value: unknown): void {
-    this.indexes = grownInt32(this.indexes, this.length);
     if (value === null || value === undefined) {
+      this.indexes = grownInt32(this.indexes, this.length);
       this.indexes[this.length++] = -1;
       return;
     }
     const text = value as string;
-    if (text === this.last) {
-      this.indexes[this.length++] = this.lastPosition;
-      return;
-    }
-    let position = this.positions.get(text);
-    if (position === undefined) {
-      position = this.distinct.length;
-      this.distinct.push(text);
-      this.positions.set(text, position);
-    }
-    this.last = text;
-    this.lastPosition = position;
-    this.indexes[this.length++] = position;
+    if (scratch.length < text.length * 3) scratch = Buffer.allocUnsafeSlow(text.length * 3);
+    this.pushUtf8(scratch, 0, scratch.write(text, 0));
+  }
+
+  pushUtf8(bytes: Uint8Array, start: number, end: number): void {
+    this.indexes = grownInt32(this.indexes, this.length);
+    // Most columns repeat one value row after row: compared before hashed.
+    const last = this.length > 0 ? this.indexes[this.length - 1]! : -1;
+    this.indexes[this.length++] = this.distinct.matches(last, bytes, start, end) ? last : this.distinct.add(bytes, start, end);
   }
 
   values(): unknown[] {
+    const texts = Array.from({ length: this.distinct.size }, (_, index) => utf8.decode(this.distinct.bytesOf(index)));
     const values = new Array<unknown>(this.length);
     for (let i = 0; i < this.length; i++) {
       const index = this.indexes[i]!;
-      values[i] = index < 0 ? null : this.distinct[index];
+      values[i] = index < 0 ? null : texts[index];
     }
     return values;
   }
 
   clear(): void {
     this.length = 0;
-    this.distinct = [];
-    this.positions = new Map();
-    this.last = undefined;
-    this.lastPosition = -1;
+    this.distinct.clear();
   }
 
   encode(target: PageTarget): PageValues {
     const levels = new Uint8Array(this.length);
     const present = new Int32Array(this.length);
+    const distinct = this.distinct;
     let nonNull = 0;
+    let plainBytes = 0;
     for (let i = 0; i < this.length; i++) {
       const index = this.indexes[i]!;
       if (index < 0) continue;
       levels[i] = 1;
       present[nonNull++] = index;
+      plainBytes += 4 + distinct.byteLength(index);
     }
-    // Each distinct text to UTF-8 once.
-    const count = this.distinct.length;
-    const starts = new Int32Array(count + 1);
-    let room = 0;
-    for (const text of this.distinct) room += text.length * 3;
-    if (this.utf8.length < room) this.utf8 = Buffer.allocUnsafeSlow(Math.max(room, 2 * this.utf8.length));
-    for (let d = 0; d < count; d++) starts[d + 1] = starts[d]! + this.utf8.write(this.distinct[d]!, starts[d]!);
-    let plainBytes = 0;
-    for (let k = 0; k < nonNull; k++) plainBytes += 4 + starts[present[k]! + 1]! - starts[present[k]!]!;
-    const dictionaryBytes = 4 * count + starts[count]!;
-    const stats = target.statistics && count > 0 ? this.minMax(starts) : {};
+    const count = distinct.size;
+    const dictionaryBytes = 4 * count + distinct.allBytes.length;
+    const stats = target.statistics && count > 0 ? this.minMax() : {};
     if (!target.plain && dictionaryPays(plainBytes, dictionaryBytes, count, nonNull)) {
       const out = reserve(target.dictionary, dictionaryBytes);
       let position = target.dictionary.index;
-      for (let d = 0; d < count; d++) position = this.writeValue(out, position, starts, d);
+      for (let d = 0; d < count; d++) position = writeValue(out, position, distinct.bytesOf(d));
       advance(target.dictionary, dictionaryBytes);
       writeIndexes(target.values, present, nonNull, count);
       return { levels, nulls: this.length - nonNull, encoding: 'RLE_DICTIONARY', dictionaryCount: count, ...stats };
     }
     const out = reserve(target.values, plainBytes);
     let position = target.values.index;
-    for (let k = 0; k < nonNull; k++) position = this.writeValue(out, position, starts, present[k]!);
+    for (let k = 0; k < nonNull; k++) position = writeValue(out, position, distinct.bytesOf(present[k]!));
     advance(target.values, plainBytes);
     return { levels, nulls: this.length - nonNull, encoding: 'PLAIN', ...stats };
   }
 
-  /** UTF-8 of the distinct texts being encoded (see encode). */
-  private utf8 = Buffer.allocUnsafeSlow(1 << 16);
-
-  private writeValue(out: Buffer, position: number, starts: Int32Array, d: number): number {
-    const length = starts[d + 1]! - starts[d]!;
-    out.writeUInt32LE(length, position);
-    this.utf8.copy(out, position + 4, starts[d]!, starts[d + 1]!);
-    return position + 4 + length;
-  }
-
-  private minMax(starts: Int32Array): { min: Uint8Array; max: Uint8Array } {
-    const bytes = (d: number) => this.utf8.subarray(starts[d]!, starts[d + 1]!);
+  private minMax(): { min: Uint8Array; max: Uint8Array } {
+    const distinct = this.distinct;
     let min = 0;
     let max = 0;
-    for (let d = 1; d < this.distinct.length; d++) {
-      if (Buffer.compare(bytes(d), bytes(min)) < 0) min = d;
-      if (Buffer.compare(bytes(d), bytes(max)) > 0) max = d;
+    for (let d = 1; d < distinct.size; d++) {
+      if (Buffer.compare(distinct.bytesOf(d), distinct.bytesOf(min)) < 0) min = d;
+      if (Buffer.compare(distinct.bytesOf(d), distinct.bytesOf(max)) > 0) max = d;
     }
-    return { min: new Uint8Array(bytes(min)), max: new Uint8Array(bytes(max)) };
+    return { min: distinct.bytesOf(min).slice(), max: distinct.bytesOf(max).slice() };
   }
 }
+
+/** One PLAIN BYTE_ARRAY value: its length (4 bytes, little-endian), then its bytes. */
+function writeValue(out: Buffer, position: number, bytes: Uint8Array): number {
+  out.writeUInt32LE(bytes.length, position);
+  out.set(bytes, position + 4);
+  return position + 4 + bytes.length;
+}
+
+const utf8 = new TextDecoder();
+/** UTF-8 of a text being added (DistinctTextColumn.push). */
+let scratch = Buffer.allocUnsafeSlow(1 << 12);
