@@ -5,7 +5,10 @@
  * pandas writes it, as the seed's extract script does (dictionary pages falling back to plain,
  * Snappy), in row groups of 100,000 products; `--writer ours` writes it with this project's
  * writer instead (row groups of 10,000).
- *   npx tsx bench/make-seed-raw.ts --products 50000 --out /tmp/raw-50k.parquet [--writer pandas|ours]
+ * With `--malformed F`, a fraction F of the products is damaged, as a real extract can hold them:
+ * half of those cut short (not JSON: parse counts them unreadable), half with a field name
+ * written with an escape (valid JSON that parse leaves to JSON.parse).
+ *   npx tsx bench/make-seed-raw.ts --products 50000 --out /tmp/raw-50k.parquet [--writer pandas|ours] [--malformed 0.05]
  */
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
@@ -18,6 +21,8 @@ import { arg } from './bench-kit.js';
 const products = Number(arg('products', '50000'));
 const writer = arg('writer', 'pandas');
 const out = arg('out', `/tmp/titelive-raw-${writer}-${products}.parquet`);
+const malformed = Number(arg('malformed', '0'));
+if (!(malformed >= 0 && malformed <= 1)) throw new Error(`--malformed: ${arg('malformed', '0')} is not a fraction between 0 and 1`);
 const catalog = new SandboxCatalog({ products, seed: 7, endDay: '2024-01-31', days: 30, imageBaseUrl: 'https://images.example/titelive' });
 
 /**
@@ -35,12 +40,22 @@ def flush():
     writer.write_table(table)
     ids.clear(); data.clear()
 for line in sys.stdin:
-    ids.append(json.loads(line)["id"])
-    data.append(line.rstrip("\\n"))
+    key, _, text = line.rstrip("\\n").partition("\\t")
+    ids.append(int(key))
+    data.append(text)
     if len(ids) == 100000: flush()
 if ids or writer is None: flush()
 writer.close()
 `;
+
+/** A product's JSON as the raw file holds it: damaged for a fraction `malformed` of them (see above). */
+function rawJson(product: Record<string, unknown>, index: number): string {
+  const json = JSON.stringify(product);
+  // Spread evenly and deterministically: product i is damaged when (i × golden ratio) mod 1 < F.
+  const position = (index * 0.6180339887) % 1;
+  if (position >= malformed) return json;
+  return position < malformed / 2 ? json.slice(0, json.length >> 1) : json.replace('"titre":', '"ti\\u0074re":');
+}
 
 async function writeWithPandas(): Promise<void> {
   const python = spawn('python3', ['-c', PANDAS_WRITER, out], {
@@ -48,7 +63,8 @@ async function writeWithPandas(): Promise<void> {
     stdio: ['pipe', 'inherit', 'inherit'],
   });
   for (let index = 0; index < products; index++) {
-    if (!python.stdin.write(`${JSON.stringify(catalog.product('paper', index))}\n`)) await once(python.stdin, 'drain');
+    const product = catalog.product('paper', index);
+    if (!python.stdin.write(`${product.id}\t${rawJson(product, index)}\n`)) await once(python.stdin, 'drain');
   }
   python.stdin.end();
   const [code] = (await once(python, 'exit')) as [number | null];
@@ -62,7 +78,7 @@ async function writeWithOurs(): Promise<void> {
   ], { rowGroupSize: 10_000 });
   for (let index = 0; index < products; index++) {
     const product = catalog.product('paper', index);
-    await file.append({ id: product.id, data: JSON.stringify(product) });
+    await file.append({ id: product.id, data: rawJson(product, index) });
   }
   await file.close();
 }

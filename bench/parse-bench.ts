@@ -1,12 +1,14 @@
 /**
  * Parse throughput and peak memory on a seed-format raw file written by pandas, as the seed's
  * extract writes it (the seed script can be run on the very same file for a side-by-side figure).
- *   npm run bench:parse -- --products 50000 [--workers 1] [--repeat 3] [--warmup 1] [--writer pandas|ours]
+ *   npm run bench:parse -- --products 50000 [--workers 1] [--repeat 3] [--warmup 1] [--writer pandas|ours] [--malformed 0.05]
  * Prints products/s and peak RSS (VmHWM of the parse process, worker threads included). The
  * first `--warmup` runs are not timed: they bring the input file into the page cache, as it is
  * for every run after them, whether the file was just generated or not.
  * With SEED_DIR set to a checkout of the seed's folder (the one holding scripts/parse_products.py),
  * the seed script itself also runs on the same file, and its time or its error is printed.
+ * `--malformed F` damages a fraction F of the raw products (see make-seed-raw.ts); the seed's
+ * steps stop on the first one, so they are not run then.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -20,11 +22,12 @@ const products = Number(arg('products', '50000'));
 const repeat = Number(arg('repeat', '3'));
 const workers = arg('workers', String(os.availableParallelism()));
 const writer = arg('writer', 'pandas');
-const raw = path.join(os.tmpdir(), `titelive-raw-${writer}-${products}.parquet`);
+const malformed = Number(arg('malformed', '0'));
+const raw = path.join(os.tmpdir(), `titelive-raw-${writer}-${products}${malformed > 0 ? `-malformed-${malformed}` : ''}.parquet`);
 const out = path.join(os.tmpdir(), `titelive-parsed-${products}.parquet`);
 
 if (!existsSync(raw)) {
-  const made = spawnSync(process.execPath, ['--import', 'tsx', path.join(root, 'bench', 'make-seed-raw.ts'), '--products', String(products), '--writer', writer, '--out', raw], { stdio: 'inherit' });
+  const made = spawnSync(process.execPath, ['--import', 'tsx', path.join(root, 'bench', 'make-seed-raw.ts'), '--products', String(products), '--writer', writer, '--malformed', String(malformed), '--out', raw], { stdio: 'inherit' });
   if (made.status !== 0) process.exit(1);
 }
 
@@ -47,6 +50,8 @@ async function timed(command: string, args: string[], env: NodeJS.ProcessEnv = p
 async function once(): Promise<{ seconds: number; peakMb: number; rows: number }> {
   const run = await timed(process.execPath, [path.join(root, 'dist', 'cli.js'), 'parse', '--input-file-path', raw, '--output-file-path', out, '--min-modified-date', '2000-01-01', '--parse-workers', workers, '--log-format', 'json']);
   const rows = Number(/→ (\d+) rows/.exec(run.output)?.[1] ?? NaN);
+  const unreadable = Number(/"unreadable":(\d+)/.exec(run.output)?.[1] ?? NaN);
+  if (malformed > 0 && !(unreadable > 0)) throw new Error(`parse counted ${unreadable} unreadable products in a file with damaged ones: wrong counts`);
   if (!Number.isFinite(rows) || rows <= products) throw new Error(`parse wrote ${rows} rows for ${products} products: wrong counts`);
   return { seconds: run.seconds, peakMb: run.peakMb, rows };
 }
@@ -57,7 +62,7 @@ async function once(): Promise<{ seconds: number; peakMb: number; rows: number }
  * products, where it would need tens of GB.
  */
 async function seedReference(rows: number): Promise<{ seconds: number; peakMb: number } | undefined> {
-  if (products > 200_000 || arg('seed-reference', 'yes') === 'no') return undefined;
+  if (products > 200_000 || malformed > 0 || arg('seed-reference', 'yes') === 'no') return undefined;
   const run = await timed('python3', [path.join(root, 'bench', 'seed_parse.py'), '--min-modified-date', '2000-01-01', '--input-file-path', raw, '--output-file-path', `${out}.seed.parquet`], { ...process.env, PYTHONPATH: path.join(root, 'tools', 'python') });
   const seedRows = Number(/-> (\d+) rows/.exec(run.output)?.[1] ?? NaN);
   if (seedRows !== rows) throw new Error(`the pandas reference wrote ${seedRows} rows, parse ${rows}: the two disagree`);
@@ -75,7 +80,7 @@ const SEED_PRODUCTS_PER_SECOND = 50_000 / 18.5;
  */
 async function seedScript(): Promise<{ seconds: number; peakMb: number } | { error: string } | undefined> {
   const folder = process.env.SEED_DIR;
-  if (!folder || products > 200_000) return undefined;
+  if (!folder || products > 200_000 || malformed > 0) return undefined;
   const script = path.join(folder, 'scripts', 'parse_products.py');
   if (!existsSync(script)) return { error: `SEED_DIR=${folder} has no scripts/parse_products.py` };
   try {
@@ -83,7 +88,9 @@ async function seedScript(): Promise<{ seconds: number; peakMb: number } | { err
     return { seconds: run.seconds, peakMb: run.peakMb };
   } catch (error) {
     const lines = String(error instanceof Error ? error.message : error).trim().split('\n');
-    return { error: lines.at(-1)!.slice(0, 300) };
+    // The exception's own line, not a warning printed after it.
+    const raised = lines.findLast((line) => /^\w+(Error|Exception)\b/.test(line)) ?? lines.at(-1)!;
+    return { error: raised.slice(0, 300) };
   }
 }
 
@@ -96,9 +103,9 @@ const peak = Math.max(...runs.map((run) => run.peakMb));
 const reference = await seedReference(runs[0]!.rows);
 const script = await seedScript();
 const productsPerSecond = products / median;
-writeJsonResult({ products, writer, rows: runs[0]!.rows, workers: Number(workers), seconds: spread(seconds), productsPerSecond, peakRssMb: peak, timesSeedFigure: productsPerSecond / SEED_PRODUCTS_PER_SECOND, pandasReference: reference, seedScript: script });
+writeJsonResult({ products, writer, malformed, rows: runs[0]!.rows, workers: Number(workers), seconds: spread(seconds), productsPerSecond, peakRssMb: peak, timesSeedFigure: productsPerSecond / SEED_PRODUCTS_PER_SECOND, pandasReference: reference, seedScript: script });
 process.stdout.write(
-  `parse (file mode), ${products} products (raw file by ${writer}) → ${runs[0]!.rows} rows, ${workers} worker thread(s), ${os.availableParallelism()} CPUs, Node ${process.version}\n` +
+  `parse (file mode), ${products} products (raw file by ${writer}${malformed > 0 ? `, ${(malformed * 100).toFixed(1)} % of them damaged` : ''}) → ${runs[0]!.rows} rows, ${workers} worker thread(s), ${os.availableParallelism()} CPUs, Node ${process.version}\n` +
     `  wall: median ${median.toFixed(2)} s (min ${seconds[0]!.toFixed(2)}, max ${seconds.at(-1)!.toFixed(2)}, ${repeat} runs)\n` +
     `  throughput: ${productsPerSecond.toFixed(0)} products/s, ${(productsPerSecond / SEED_PRODUCTS_PER_SECOND).toFixed(1)} × the seed's ${SEED_PRODUCTS_PER_SECOND.toFixed(0)}/s\n` +
     `  peak RSS: ${peak.toFixed(0)} MB\n` +
