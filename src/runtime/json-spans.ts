@@ -107,6 +107,12 @@ export class JsonSpans {
     else this.literal();
   }
 
+  /** The next byte that is not a space, without reading it. */
+  peek(): number | undefined {
+    this.skipSpace();
+    return this.bytes[this.at];
+  }
+
   /** Nothing but spaces after the value read. */
   finish(): void {
     this.skipSpace();

@@ -83,19 +83,30 @@ class RawCells {
   flags = new Uint8Array(COLUMN_COUNT * 4);
   extras: Array<ExtraField[] | undefined> = [];
 
-  /** Room for `records`, emptied. */
-  prepare(records: number): void {
-    const cells = records * COLUMN_COUNT;
-    if (cells > this.kinds.length) {
-      this.kinds = new Uint8Array(cells * 2);
-      this.starts = new Int32Array(cells * 2);
-      this.ends = new Int32Array(cells * 2);
-      this.numbers = new Float64Array(cells * 2);
-      this.flags = new Uint8Array(cells * 2);
-    }
-    this.kinds.fill(0, 0, cells);
+  /** Empties the cells of `records` records from the first. */
+  clear(records: number): void {
+    this.kinds.fill(0, 0, records * COLUMN_COUNT);
     this.extras.length = 0;
   }
+
+  /** Room for `records`, what is already read kept; record `records - 1` emptied. */
+  grow(records: number): void {
+    const cells = records * COLUMN_COUNT;
+    if (cells > this.kinds.length) {
+      this.kinds = grown(this.kinds, cells);
+      this.starts = grown(this.starts, cells);
+      this.ends = grown(this.ends, cells);
+      this.numbers = grown(this.numbers, cells);
+      this.flags = grown(this.flags, cells);
+    }
+    this.kinds.fill(0, cells - COLUMN_COUNT, cells);
+  }
+}
+
+function grown<T extends Uint8Array | Int32Array | Float64Array>(array: T, cells: number): T {
+  const bigger = new (array.constructor as new (length: number) => T)(cells * 2);
+  bigger.set(array);
+  return bigger;
 }
 
 /** Articles read in the product being flattened (records 1…). */
@@ -167,7 +178,7 @@ function readProduct(bytes: Uint8Array): boolean {
   try {
     reader.reset(bytes);
     reader.openObject();
-    raw.prepare(1);
+    raw.clear(1);
     let articlesSeen = false;
     let previous = -1;
     for (let first = true; reader.nextKey(first); first = false) {
@@ -198,7 +209,7 @@ function isArticleKey(bytes: Uint8Array, start: number, end: number): boolean {
 
 /** `article`: a list of objects, or an object keyed by ascending numbers; null for none. */
 function readArticles(bytes: Uint8Array): void {
-  const byte = peek(bytes);
+  const byte = reader.peek();
   if (byte === 0x6e /* null */) {
     reader.value();
     return;
@@ -212,8 +223,8 @@ function readArticles(bytes: Uint8Array): void {
   let last = -1;
   let count = 0;
   for (let first = true; reader.nextKey(first); first = false) {
-    const key = digitsOf(bytes, reader.keyStart, reader.keyEnd);
-    if (key <= last) throw NOT_PLAIN_JSON;
+    const key = digitsValue(bytes, reader.keyStart, reader.keyEnd);
+    if (!(key > last)) throw NOT_PLAIN_JSON;
     last = key;
     readArticle(bytes);
     count++;
@@ -222,52 +233,16 @@ function readArticles(bytes: Uint8Array): void {
   if (count === 0) throw NOT_PLAIN_JSON;
 }
 
-function peek(bytes: Uint8Array): number | undefined {
-  let at = reader.at;
-  while (bytes[at] === 0x20 || bytes[at] === 0x0a || bytes[at] === 0x0d || bytes[at] === 0x09) at++;
-  return bytes[at];
-}
-
-/** A key of ASCII digits as its value; NOT_PLAIN_JSON otherwise. */
-function digitsOf(bytes: Uint8Array, start: number, end: number): number {
-  if (end === start || end - start > 9) throw NOT_PLAIN_JSON;
-  let value = 0;
-  for (let at = start; at < end; at++) {
-    const digit = bytes[at]! - 0x30;
-    if (digit < 0 || digit > 9) throw NOT_PLAIN_JSON;
-    value = value * 10 + digit;
-  }
-  return value;
-}
-
 function readArticle(bytes: Uint8Array): void {
-  if (peek(bytes) !== 0x7b /* { */) throw NOT_PLAIN_JSON;
+  if (reader.peek() !== 0x7b /* { */) throw NOT_PLAIN_JSON;
   const record = ++articleCount;
-  growRecords(record + 1);
+  raw.grow(record + 1);
   reader.openObject();
   let previous = -1;
   for (let first = true; reader.nextKey(first); first = false) {
     if (reader.keyEscaped) throw NOT_PLAIN_JSON;
     previous = readField(bytes, ARTICLE_FIELDS, previous, record * COLUMN_COUNT, record);
   }
-}
-
-/** Room in `raw` for `records`, keeping what is already read. */
-function growRecords(records: number): void {
-  if (records * COLUMN_COUNT <= raw.kinds.length) {
-    raw.kinds.fill(0, (records - 1) * COLUMN_COUNT, records * COLUMN_COUNT);
-    return;
-  }
-  const old = { kinds: raw.kinds, starts: raw.starts, ends: raw.ends, numbers: raw.numbers, flags: raw.flags };
-  const extras = raw.extras;
-  raw.prepare(records);
-  raw.kinds.set(old.kinds);
-  raw.starts.set(old.starts);
-  raw.ends.set(old.ends);
-  raw.numbers.set(old.numbers);
-  raw.flags.set(old.flags);
-  raw.kinds.fill(0, (records - 1) * COLUMN_COUNT, records * COLUMN_COUNT);
-  raw.extras = extras;
 }
 
 /**
