@@ -73,6 +73,13 @@ export const planAnomaliesTotal = new Counter({
   registers: [registry],
 });
 
+export const planDayOverCapProducts = new Gauge({
+  name: 'titelive_etl_plan_day_over_cap_products',
+  help: 'Days of the last plan with more results than the API pages through: the day\'s results (count="total") and those planned (count="kept"). The day label is bounded by the window.',
+  labelNames: ['day', 'count'] as const,
+  registers: [registry],
+});
+
 export const itemsTotal = new Counter({
   name: 'titelive_etl_items_total',
   help: 'Items processed, by stage and outcome (found, deleted, failed, planned…).',

@@ -197,8 +197,12 @@ export class Sandbox {
     const perPage = Math.min(120, Math.max(1, Number(url.searchParams.get('nombre') ?? 120) || 120));
     const page = Math.max(1, Number(url.searchParams.get('page') ?? 1) || 1);
     const matching = this.catalog.productsModifiedBetween(category, from, to);
+    // As the real API: a page whose end passes the cap is refused, whatever the total.
+    if (page * perPage > this.faults.resultCap) {
+      return send(response, 400, { error: { code: 'MAX_RESULTS_EXCEEDED', message: `page × nombre must not exceed ${this.faults.resultCap} results` } });
+    }
     const start = (page - 1) * perPage;
-    const end = Math.min(start + perPage, matching.length, this.faults.resultCap);
+    const end = Math.min(start + perPage, matching.length);
     const products = start < end ? matching.slice(start, end).map((index) => this.catalog.product(category, index)) : [];
     send(response, 200, searchEnvelope(category, page, perPage, matching.length, this.shape(products)));
   }

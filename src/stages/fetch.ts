@@ -4,7 +4,8 @@ import { ConfigError, StoppedError, WorkFailedError, messageOf } from '../runtim
 import type { JobContext } from '../runtime/harness.js';
 import { writeManifest, type ShardManifest } from '../runtime/manifest.js';
 import { itemsTotal } from '../runtime/metrics.js';
-import { chunk, forEachOrdered } from '../runtime/ordered-pool.js';
+import { chunk } from '../runtime/concurrency/batches.js';
+import { forEachCompleted } from '../runtime/concurrency/for-each-completed.js';
 import type { ColumnSpec } from '../runtime/parquet/parquet-schema.js';
 import { PartWriter, readStageRows } from '../runtime/part-io.js';
 import { Progress } from '../runtime/progress.js';
@@ -58,7 +59,8 @@ export async function runFetch(config: FetchConfig, { logger, signal }: JobConte
   const progress = new Progress(logger, label, eans.length, 'EANs');
   const firstFailures: string[] = [];
   try {
-    await forEachOrdered(
+    // Completion order: a batch in backoff holds one slot, and the budget goes to the others.
+    await forEachCompleted(
       chunk(eans, config.batchSize),
       config.titelive.concurrency,
       (batch) => fetchBatch(connection.client, config.category, batch, signal),

@@ -3,11 +3,12 @@ import { requireStageComplete } from '../runtime/completion.js';
 import { ConfigError, WorkFailedError } from '../runtime/errors.js';
 import type { JobContext } from '../runtime/harness.js';
 import { AgentPool, proxyFromEnv } from '../runtime/http/agent-pool.js';
-import { HttpClient, describeUrl } from '../runtime/http/http-client.js';
+import { HttpClient, describeUrl, type AttemptHold } from '../runtime/http/http-client.js';
+import { ResponseTooLargeError } from '../runtime/http/node-transport.js';
 import { checkImage } from '../runtime/image-bytes.js';
 import { writeManifest, type ShardManifest } from '../runtime/manifest.js';
 import { httpSocketsInUse, httpSocketsOpened, itemsTotal, transferredBytesTotal } from '../runtime/metrics.js';
-import { forEachOrdered } from '../runtime/ordered-pool.js';
+import { forEachCompleted } from '../runtime/concurrency/for-each-completed.js';
 import { PartWriter, readStageRows, readStoredRows } from '../runtime/part-io.js';
 import type { ColumnSpec } from '../runtime/parquet/parquet-schema.js';
 import { Progress } from '../runtime/progress.js';
@@ -20,6 +21,7 @@ import type { Category } from '../titelive/categories.js';
 import { IMAGE_SIDES, parseImagesUrl, sideSource } from '../titelive/image-sides.js';
 import { PRODUCTS_FOLDER } from './parse.js';
 import { STAGE_FOLDERS } from './stage-outputs.js';
+import { failed, outcomeOfStatus, unavailable, type ImageOutcome } from './image-outcome.js';
 
 export interface ImagesHttpConfig {
   /** Sockets per upstream host (image host, GCS); also the downloads in flight. */
@@ -34,7 +36,7 @@ interface ImagesCommon {
   /** The mirror: gs://bucket/prefix or a local folder; objects are named UUIDv5(URL). */
   imagesUrl: string;
   http: ImagesHttpConfig;
-  /** Above this share of failed images, the shard exits 1 (Kubernetes retries that index). */
+  /** Above this share of the shard's images failed for a transient reason, the shard exits 1 (Kubernetes retries that index). */
   maxFailureRatio: number;
 }
 
@@ -56,6 +58,9 @@ export interface ImagesFileConfig extends ImagesCommon {
 export type ImagesConfig = ImagesRunConfig | ImagesFileConfig;
 
 export const IMAGES_FOLDER = STAGE_FOLDERS.images;
+
+/** Failed sides the manifest names one by one; past it, a count (the part has them all). */
+const MAX_FAILURES_LISTED = 10_000;
 
 /** The seed's image columns, plus the article EAN they belong to. */
 export const IMAGES_COLUMNS: ColumnSpec[] = [
@@ -103,7 +108,7 @@ async function imagesRun(config: ImagesRunConfig, context: JobContext): Promise<
     inputs: products.flatMap((manifest) => manifest.outputs.map((file) => file.path)),
     outputs: [output],
     counts: result.counts,
-    anomalies: result.firstFailures.map((failure) => ({ type: 'image_failed', ...failure })),
+    anomalies: failureAnomalies(result.failures),
     details: { imagesUrl: config.imagesUrl, maxSockets: config.http.maxSockets, socketsOpened: result.socketsOpened, peakImageBytes: result.peakImageBytes },
     startedAt,
   });
@@ -140,74 +145,77 @@ function imageRow(ean: string, row: Record<string, unknown>): ImageRow {
 
 interface MirrorResult {
   counts: Record<string, number>;
-  /** Distinct URLs attempted and failed: the failure ratio's terms. */
+  /** Distinct URLs of the shard: the failure ratio's denominator. */
   attempted: number;
+  /** Distinct URLs that failed for a transient reason (the ratio's numerator). */
   failed: number;
-  firstFailures: Array<{ url: string; status: string }>;
+  /** Every side that did not end in the mirror, with its row's EAN and its class. */
+  failures: ImageFailure[];
   socketsOpened: number;
   /** The most image bytes held at once (downloaded, not yet stored). */
   peakImageBytes: number;
 }
 
+export interface ImageFailure {
+  ean: string;
+  side: string;
+  url: string;
+  kind: 'failed' | 'unavailable';
+  status: string;
+}
+
 /**
- * Mirrors every side of `rows` (each distinct URL once) and writes one status row per input row,
- * in order. Requests in flight per host are capped by the agents (maxSockets); image bytes held
- * in memory by maxSockets × maxImageBytes.
+ * Mirrors every distinct URL of `rows` once, in completion order: a free slot takes the next
+ * URL at once, so a slow or retrying image holds one slot, never the others. Then writes one
+ * status row per input row, in input order (the rows are already in memory). Downloads in
+ * flight per host are capped by the agents (maxSockets); slots are twice that, so existence
+ * checks, uploads and retry waits overlap the downloads; image bytes in memory are capped at
+ * maxSockets × maxImageBytes, held only while an attempt downloads or its image is stored.
  */
 async function mirrorRows(rows: ImageRow[], writer: PartWriter, config: ImagesCommon, { logger, signal }: JobContext, label: string): Promise<MirrorResult> {
   const pool = new AgentPool({ maxSockets: config.http.maxSockets, proxy: proxyFromEnv(process.env) });
   const http = new HttpClient({ pool, logger, transport: 'node-http', timeoutMs: config.http.timeoutMs, retry: { maxAttempts: config.http.maxAttempts, baseDelayMs: 250, maxDelayMs: 10_000 } });
   const store = openObjectStore(config.imagesUrl, http);
-  // Image bytes in memory: a download reserves the size limit, and keeps only its real size once known.
   const imageBytes = new Semaphore(config.http.maxSockets * config.http.maxImageBytes);
-  const statuses = new Map<string, Promise<string>>();
-  const urls = new Set(rows.flatMap((row) => row.sides.filter((side) => !side.status).map((side) => side.url!)));
-  const progress = new Progress(logger, label, urls.size, 'images');
-  const counts: Record<string, number> = { rows: 0, uploaded: 0, already_present: 0, failed: 0, no_url: 0, skipped_flag: 0 };
-  const result: MirrorResult = { counts, attempted: urls.size, failed: 0, firstFailures: [], socketsOpened: 0, peakImageBytes: 0 };
-  // Bytes of downloaded images not yet stored, now and at their peak (reported in the log and manifest).
+  const urls = [...new Set(rows.flatMap((row) => row.sides.filter((side) => !side.status).map((side) => side.url!)))];
+  const outcomes = new Map<string, ImageOutcome>();
+  const progress = new Progress(logger, label, urls.length, 'images');
+  const counts: Record<string, number> = { rows: 0, uploaded: 0, already_present: 0, failed: 0, unavailable: 0, no_url: 0, skipped_flag: 0 };
+  const result: MirrorResult = { counts, attempted: urls.length, failed: 0, failures: [], socketsOpened: 0, peakImageBytes: 0 };
   const inMemory = { bytes: 0, peak: 0 };
   const sockets = setInterval(() => recordSockets(pool), 1_000);
-  const statusOf = (url: string): Promise<string> => {
-    let status = statuses.get(url);
-    if (!status) {
-      status = mirrorImage(url, store, http, imageBytes, config.http.maxImageBytes, inMemory, signal).then((outcome) => {
-        const kind = outcome.startsWith('failed') ? 'failed' : outcome;
-        counts[kind] = (counts[kind] ?? 0) + 1;
-        progress.add(kind);
-        itemsTotal.inc({ stage: 'images', outcome: kind });
-        if (kind === 'failed') {
-          result.failed += 1;
-          if (result.firstFailures.length < 5) result.firstFailures.push({ url: describeUrl(url), status: outcome });
-        }
-        return outcome;
-      });
-      statuses.set(url, status);
-    }
-    return status;
-  };
   try {
-    await forEachOrdered(
-      rows,
-      // Rows ahead of the downloads, so existence checks and uploads overlap them.
+    await forEachCompleted(
+      urls,
       config.http.maxSockets * 2,
-      (row) => Promise.all(row.sides.map((side) => side.status ?? statusOf(side.url!))),
-      async (sideStatuses, row) => {
-        counts.rows! += 1;
-        const values: Record<string, unknown> = { ean: row.ean };
-        IMAGE_SIDES.forEach((side, index) => {
-          const { url, status } = row.sides[index]!;
-          const name = url === null ? null : uuidv5(url, uuidv5.URL);
-          if (status) counts[status] = (counts[status] ?? 0) + 1;
-          values[side] = url;
-          values[`${side}_uuid`] = status ? null : name;
-          values[`${side}_gcs_path`] = status || !name ? null : store.locate(name);
-          values[`${side}_upload_status`] = sideStatuses[index];
-        });
-        await writer.append(values);
+      (url) => mirrorImage(url, { store, http, imageBytes, maxBytes: config.http.maxImageBytes, inMemory, signal }),
+      (outcome, url) => {
+        outcomes.set(url, outcome);
+        counts[outcome.kind] = (counts[outcome.kind] ?? 0) + 1;
+        if (outcome.kind === 'failed') result.failed += 1;
+        progress.add(outcome.kind);
+        itemsTotal.inc({ stage: 'images', outcome: outcome.kind });
       },
       signal,
     );
+    for (const row of rows) {
+      counts.rows! += 1;
+      const values: Record<string, unknown> = { ean: row.ean };
+      IMAGE_SIDES.forEach((side, index) => {
+        const { url, status } = row.sides[index]!;
+        const name = url === null ? null : objectNameFor(url);
+        const outcome = status ? undefined : outcomes.get(url!);
+        if (status) counts[status] = (counts[status] ?? 0) + 1;
+        if (outcome && (outcome.kind === 'failed' || outcome.kind === 'unavailable')) {
+          result.failures.push({ ean: row.ean, side, url: describeUrl(url!), kind: outcome.kind, status: outcome.status });
+        }
+        values[side] = url;
+        values[`${side}_uuid`] = status ? null : name;
+        values[`${side}_gcs_path`] = status || !name ? null : store.locate(name);
+        values[`${side}_upload_status`] = status ?? outcome!.status;
+      });
+      await writer.append(values);
+    }
   } catch (error) {
     await writer.discard();
     throw error;
@@ -223,35 +231,60 @@ async function mirrorRows(rows: ImageRow[], writer: PartWriter, config: ImagesCo
   return result;
 }
 
-/** One image: already in the mirror, or downloaded, checked and stored; a status either way. */
-async function mirrorImage(url: string, store: ObjectStore, http: HttpClient, imageBytes: Semaphore, maxBytes: number, inMemory: { bytes: number; peak: number }, signal: AbortSignal): Promise<string> {
-  const name = uuidv5(url, uuidv5.URL);
+/** The mirror's name for an image: UUIDv5 of its URL, so a URL is stored once whoever meets it. */
+export function objectNameFor(url: string): string {
+  return uuidv5(url, uuidv5.URL);
+}
+
+interface MirrorContext {
+  store: ObjectStore;
+  http: HttpClient;
+  /** Image bytes in memory: an attempt reserves the size limit, and keeps only its real size once known. */
+  imageBytes: Semaphore;
+  maxBytes: number;
+  inMemory: { bytes: number; peak: number };
+  signal: AbortSignal;
+}
+
+/** One image: already in the mirror, or downloaded, checked and stored; an outcome either way. */
+async function mirrorImage(url: string, { store, http, imageBytes, maxBytes, inMemory, signal }: MirrorContext): Promise<ImageOutcome> {
+  const name = objectNameFor(url);
   const label = `image ${describeUrl(url)}`;
-  // Budget units this download holds (the size limit, then the real size), and bytes it counts in memory.
   let reserved = 0;
   let holding = 0;
+  // Each attempt reserves the size limit; a retry's wait gives it back.
+  const hold: AttemptHold = {
+    acquire: async () => {
+      await imageBytes.acquire(maxBytes);
+      reserved = maxBytes;
+    },
+    release: () => {
+      imageBytes.release(reserved);
+      reserved = 0;
+    },
+  };
   try {
-    if (await store.exists(name, signal)) return 'already_present';
-    await imageBytes.acquire(maxBytes);
-    reserved = maxBytes;
-    const response = await http.request({ url, responseType: 'buffer', maxBytes, signal, label });
+    if (await store.exists(name, signal)) return { kind: 'already_present', status: 'already_present' };
+    const response = await http.request({ url, responseType: 'buffer', maxBytes, signal, label, hold });
     imageBytes.release(reserved - response.body.length);
     reserved = response.body.length;
     holding = reserved;
     inMemory.bytes += holding;
     inMemory.peak = Math.max(inMemory.peak, inMemory.bytes);
-    if (response.statusCode !== 200) return `failed: HTTP ${response.statusCode}`;
+    if (response.statusCode !== 200) return outcomeOfStatus(response.statusCode);
     const check = checkImage(headerText(response.headers['content-type']), response.body);
-    if (!check.ok) return `failed: ${check.reason}`;
+    if (!check.ok) return unavailable(check.reason);
     transferredBytesTotal.inc({ stage: 'images', direction: 'downloaded' }, response.body.length);
-    const outcome = await store.createIfAbsent(name, response.body, check.contentType, signal);
-    if (outcome === 'created') transferredBytesTotal.inc({ stage: 'images', direction: 'uploaded' }, response.body.length);
-    return outcome === 'created' ? 'uploaded' : 'already_present';
+    const created = await store.createIfAbsent(name, response.body, check.contentType, signal);
+    if (created === 'created') transferredBytesTotal.inc({ stage: 'images', direction: 'uploaded' }, response.body.length);
+    return created === 'created' ? { kind: 'uploaded', status: 'uploaded' } : { kind: 'already_present', status: 'already_present' };
   } catch (error) {
     if (signal.aborted) throw signal.reason;
     // The row already names the URL: the status keeps only what went wrong.
     const message = error instanceof Error ? error.message : String(error);
-    return `failed: ${message.startsWith(`${label}: `) ? message.slice(label.length + 2) : message}`;
+    const reason = message.startsWith(`${label}: `) ? message.slice(label.length + 2) : message;
+    const tooLarge = error instanceof ResponseTooLargeError || (error instanceof Error && error.cause instanceof ResponseTooLargeError);
+    return tooLarge ? unavailable(reason) : failed(reason);
   } finally {
     imageBytes.release(reserved);
     inMemory.bytes -= holding;
@@ -272,10 +305,18 @@ function recordSockets(pool: AgentPool): void {
 function failIfTooManyFailures(result: MirrorResult, config: ImagesCommon, label: string, after: string): void {
   const ratio = result.attempted === 0 ? 0 : result.failed / result.attempted;
   if (ratio <= config.maxFailureRatio) return;
-  const examples = result.firstFailures.map((failure) => `${failure.url}: ${failure.status}`).join('; ');
+  const examples = result.failures.filter((failure) => failure.kind === 'failed').slice(0, 5).map((failure) => `${failure.url}: ${failure.status}`).join('; ');
+  const unavailableToo = result.counts.unavailable ? ` (and ${result.counts.unavailable} unavailable at the source, not counted)` : '';
   throw new WorkFailedError(
-    `${label}: ${result.failed} of ${result.attempted} images failed (${(ratio * 100).toFixed(1)} % > --max-failure-ratio ${config.maxFailureRatio}): ${examples}; ${after}`,
+    `${label}: ${result.failed} of ${result.attempted} images failed${unavailableToo} (${(ratio * 100).toFixed(1)} % > --max-failure-ratio ${config.maxFailureRatio}): ${examples}; ${after}`,
   );
+}
+
+/** The manifest's record of every side that did not reach the mirror, by class, capped. */
+function failureAnomalies(failures: readonly ImageFailure[]): Array<Record<string, unknown>> {
+  const listed: Array<Record<string, unknown>> = failures.slice(0, MAX_FAILURES_LISTED).map(({ kind, ...failure }) => ({ type: kind === 'failed' ? 'image_failed' : 'image_unavailable', ...failure }));
+  if (failures.length > MAX_FAILURES_LISTED) listed.push({ type: 'image_failures_not_listed', count: failures.length - MAX_FAILURES_LISTED });
+  return listed;
 }
 
 function describeCounts(counts: Record<string, number>): string {

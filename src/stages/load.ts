@@ -10,7 +10,8 @@ import { writeManifest, type ShardManifest } from '../runtime/manifest.js';
 import { itemsTotal, mongodbWritesTotal } from '../runtime/metrics.js';
 import { KeySet } from '../runtime/key-set.js';
 import { MongoConnection } from '../runtime/mongo.js';
-import { batches, forEachOrdered } from '../runtime/ordered-pool.js';
+import { batches } from '../runtime/concurrency/batches.js';
+import { forEachCompleted } from '../runtime/concurrency/for-each-completed.js';
 import { readStageRows } from '../runtime/part-io.js';
 import { Progress } from '../runtime/progress.js';
 import type { RunRef } from '../runtime/run-layout.js';
@@ -35,7 +36,7 @@ export interface LoadConfig {
   collection: string;
   /** Documents per unordered bulk write. */
   batchSize: number;
-  /** Above this share of rejected documents, the shard exits 1 without a manifest. */
+  /** Above this share of the shard's documents rejected, the shard exits 1 without a manifest. */
   maxFailureRatio: number;
 }
 
@@ -98,7 +99,7 @@ export async function runLoad(config: LoadConfig, { logger, signal }: JobContext
     };
     // Two batches at once: the next one is read, built and hashed while the server writes one.
     // Shards and batches hold distinct EANs, so the order of writes does not matter.
-    await forEachOrdered(
+    await forEachCompleted(
       batches(myRows(), config.batchSize),
       WRITES_IN_FLIGHT,
       (batch) => upsertBatch(collection, batch, config, outcome),
@@ -117,10 +118,11 @@ export async function runLoad(config: LoadConfig, { logger, signal }: JobContext
     await connection.close();
   }
   progress.log('done');
-  const written = counts.inserted + counts.updated + counts.deleted + counts.rejected;
-  if (written > 0 && counts.rejected / written > config.maxFailureRatio) {
+  // Over the shard's documents, written or not: a rerun that writes only what was rejected is judged as the first run.
+  const documents = counts.inserted + counts.updated + counts.unchanged + counts.deleted + counts.rejected;
+  if (documents > 0 && counts.rejected / documents > config.maxFailureRatio) {
     throw new WorkFailedError(
-      `${label}: the server rejected ${counts.rejected} of ${written} documents (> --max-failure-ratio ${config.maxFailureRatio}), e.g. ` +
+      `${label}: the server rejected ${counts.rejected} of the shard's ${documents} documents (> --max-failure-ratio ${config.maxFailureRatio}), e.g. ` +
         `${rejections.slice(0, 3).map((rejection) => `${rejection.ean}: ${rejection.reason}`).join('; ')}; no manifest was written — fix and rerun this shard`,
     );
   }

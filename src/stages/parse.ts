@@ -17,7 +17,8 @@ import { openStorage, splitLocation } from '../runtime/storage/open-storage.js';
 import type { Category } from '../titelive/categories.js';
 import { addCountsByColumn, countsByColumn, newNotes, type FlattenNotes } from '../titelive/flatten-product.js';
 import { PRODUCTS_COLUMNS } from '../titelive/product-columns.js';
-import { batches, forEachOrdered } from '../runtime/ordered-pool.js';
+import { batches } from '../runtime/concurrency/batches.js';
+import { forEachInOrder } from '../runtime/concurrency/for-each-in-order.js';
 import { KeySet } from '../runtime/key-set.js';
 import { parseBatch, type FlattenSummary, type ParseReply, type ParseTask } from './parse-worker.js';
 import { startParseWorkers, type ParseWorkers } from './parse-pool.js';
@@ -77,10 +78,12 @@ async function parseStream(
 ): Promise<void> {
   const { workers } = options;
   const run = (task: ParseTask): Promise<ParseReply> => (workers ? workers.run(task) : parseBatch(task));
-  await forEachOrdered(
+  // Two batches per worker: one running, one queued, so no worker waits for the main thread; one
+  // more per worker may be ready ahead of the oldest, so a slow batch does not idle the others.
+  const concurrency = Math.max(1, (workers?.size ?? 0) * 2);
+  await forEachInOrder(
     batches(ranges, RANGES_PER_BATCH),
-    // Two batches per worker: one running, one queued, so no worker waits for the main thread.
-    Math.max(1, (workers?.size ?? 0) * 2),
+    { concurrency, window: concurrency + (workers?.size ?? 0) },
     (batch) => {
       const task: ParseTask = { ranges: batch, windowStart: options.windowStart, ...(options.shard ? { shard: options.shard } : {}) };
       return run(task).then((reply) => ({ task, reply }));

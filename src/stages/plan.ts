@@ -3,14 +3,14 @@ import { addDays, daysBetween } from '../runtime/calendar.js';
 import { WorkFailedError } from '../runtime/errors.js';
 import type { JobContext } from '../runtime/harness.js';
 import { writeManifest, type ShardManifest } from '../runtime/manifest.js';
-import { itemsTotal, planAnomaliesTotal } from '../runtime/metrics.js';
-import { forEachOrdered } from '../runtime/ordered-pool.js';
+import { itemsTotal, planAnomaliesTotal, planDayOverCapProducts } from '../runtime/metrics.js';
+import { forEachCompleted } from '../runtime/concurrency/for-each-completed.js';
 import type { ColumnSpec } from '../runtime/parquet/parquet-schema.js';
 import { PartWriter } from '../runtime/part-io.js';
 import { partPath, type RunRef } from '../runtime/run-layout.js';
 import { openStorage } from '../runtime/storage/open-storage.js';
 import { keepArticle } from '../titelive/article-filter.js';
-import { SEARCH_RESULT_CAP } from '../titelive/client.js';
+import { SEARCH_RESULT_CAP, SearchCapError, lastSearchPage } from '../titelive/client.js';
 import { articlesOf, eanOf, type TiteliveProduct } from '../titelive/response-shapes.js';
 import { connectTitelive } from './titelive-connection.js';
 
@@ -26,6 +26,10 @@ interface DayResult {
   day: string;
   total: number;
   products: TiteliveProduct[];
+  /** Pages read. */
+  pages: number;
+  /** The first page the API refused as past its cap, if any. */
+  capRefusedAt?: number;
 }
 
 /**
@@ -54,11 +58,14 @@ export async function runPlan(config: PlanConfig, { logger, signal }: JobContext
         anomalies.push({ type: 'zero_result_day', day });
         logger.warn({ event: 'anomaly', anomaly: 'zero_result_day', day }, `plan: no ${config.category} product modified on ${day} — check the API if that is unexpected`);
       }
-      if (result.total > SEARCH_RESULT_CAP) {
-        anomalies.push({ type: 'day_over_cap', day, total: result.total, cap: SEARCH_RESULT_CAP, kept: result.products.length });
+      if (result.total > SEARCH_RESULT_CAP || result.capRefusedAt !== undefined) {
+        const missed = result.total - result.products.length;
+        anomalies.push({ type: 'day_over_cap', day, total: result.total, cap: SEARCH_RESULT_CAP, kept: result.products.length, missed, pages: result.pages, ...(result.capRefusedAt === undefined ? {} : { refusedPage: result.capRefusedAt }) });
+        planDayOverCapProducts.set({ day, count: 'total' }, result.total);
+        planDayOverCapProducts.set({ day, count: 'kept' }, result.products.length);
         logger.error(
-          { event: 'anomaly', anomaly: 'day_over_cap', day, total: result.total, cap: SEARCH_RESULT_CAP },
-          `plan: ${day} has ${result.total} ${config.category} results but the API pages through ${SEARCH_RESULT_CAP} only: ${result.total - SEARCH_RESULT_CAP} products of that day are not in this plan`,
+          { event: 'anomaly', anomaly: 'day_over_cap', day, total: result.total, cap: SEARCH_RESULT_CAP, kept: result.products.length, missed, pages: result.pages },
+          `plan: ${day} has ${result.total} ${config.category} results but the API pages through ${SEARCH_RESULT_CAP} only (${result.pages} pages of ${PER_PAGE}): ${missed} products of that day are not in this plan`,
         );
       }
       for (const product of result.products) {
@@ -105,7 +112,11 @@ export async function runPlan(config: PlanConfig, { logger, signal }: JobContext
   });
 }
 
-/** All pages of one day's search (up to the cap), in page order; requests overlap up to the concurrency. */
+/**
+ * The pages of one day's search up to the last one the API serves, in page order; requests
+ * overlap up to the concurrency, in completion order. A 400 naming the cap ends the paging
+ * there (with --allow-partial; it fails the plan otherwise).
+ */
 async function searchDay(
   config: PlanConfig,
   client: ReturnType<typeof connectTitelive>['client'],
@@ -118,28 +129,43 @@ async function searchDay(
     onRequest();
     return client.search({ category: config.category, day, nextDay, page, perPage: PER_PAGE, signal });
   };
-  const first = await search(1);
-  if (first.total > SEARCH_RESULT_CAP && !config.allowPartial) {
-    // Fail at once: the rest of the window would be spent for a plan that cannot be used.
-    throw new WorkFailedError(
-      `plan: ${day} has ${first.total} ${config.category} results but the API pages through ${SEARCH_RESULT_CAP} only; ` +
-        'the plan would miss products — rerun with --allow-partial to accept that (the day is recorded as an anomaly), and refresh that day another way',
+  const overCap = (total: number, refusedPage?: number) =>
+    new WorkFailedError(
+      `plan: ${day} has ${total} ${config.category} results but ` +
+        (refusedPage === undefined ? `the API pages through ${SEARCH_RESULT_CAP} only` : `the API refused page ${refusedPage} as past its result cap`) +
+        '; the plan would miss products — rerun with --allow-partial to accept that (the day is recorded as an anomaly), and refresh that day another way',
     );
-  }
-  const products = [...first.products];
-  const reachable = Math.min(first.total, SEARCH_RESULT_CAP);
-  const pages = Math.ceil(reachable / PER_PAGE);
-  const rest = Array.from({ length: Math.max(0, pages - 1) }, (_, i) => i + 2);
-  let exhausted = first.products.length === 0;
-  await forEachOrdered(
+  const first = await search(1);
+  // Fail at once: the rest of the window would be spent for a plan that cannot be used.
+  if (first.total > SEARCH_RESULT_CAP && !config.allowPartial) throw overCap(first.total);
+  const last = lastSearchPage(first.total, PER_PAGE);
+  const rest = Array.from({ length: Math.max(0, last - 1) }, (_, i) => i + 2);
+  const pages = new Map<number, TiteliveProduct[]>([[1, first.products]]);
+  // Past an empty page or a refused one, later pages are not asked for.
+  let endOfPaging = first.products.length === 0 ? 1 : Infinity;
+  let capRefusedAt: number | undefined;
+  await forEachCompleted(
     rest,
     config.titelive.concurrency,
-    (page) => (exhausted ? Promise.resolve({ total: first.total, products: [] }) : search(page)),
-    (page) => {
-      if (page.products.length === 0) exhausted = true;
-      products.push(...page.products);
+    async (page) => {
+      if (page > endOfPaging) return [];
+      try {
+        return (await search(page)).products;
+      } catch (error) {
+        if (!(error instanceof SearchCapError)) throw error;
+        if (!config.allowPartial) throw overCap(first.total, page);
+        capRefusedAt = Math.min(capRefusedAt ?? Infinity, page);
+        endOfPaging = Math.min(endOfPaging, page - 1);
+        return [];
+      }
+    },
+    (products, page) => {
+      if (products.length === 0) endOfPaging = Math.min(endOfPaging, page);
+      pages.set(page, products);
     },
     signal,
   );
-  return { day, total: first.total, products };
+  const products = [...pages.entries()].filter(([page]) => page <= endOfPaging).sort((a, b) => a[0] - b[0]).flatMap(([, list]) => list);
+  const servedPages = Math.min(last, endOfPaging);
+  return { day, total: first.total, products, pages: servedPages, ...(capRefusedAt === undefined ? {} : { capRefusedAt }) };
 }

@@ -31,6 +31,25 @@ export interface SearchPage {
 
 export type EanLookup = { status: 'answered'; products: TiteliveProduct[] } | { status: 'not_found' };
 
+/**
+ * The last page a search serves: the API refuses (HTTP 400, MAX_RESULTS_EXCEEDED) any page
+ * whose end, page × perPage, passes the cap, so a search over the cap stops one page short of it.
+ */
+export function lastSearchPage(total: number, perPage: number, cap: number = SEARCH_RESULT_CAP): number {
+  return total > cap ? Math.floor(cap / perPage) : Math.ceil(total / perPage);
+}
+
+/** The API refused a page past its result cap (HTTP 400 MAX_RESULTS_EXCEEDED). */
+export class SearchCapError extends Error {
+  override name = 'SearchCapError';
+  constructor(
+    message: string,
+    readonly page: number,
+  ) {
+    super(message);
+  }
+}
+
 /** Titelive's answer could not be used (not JSON, unexpected status). */
 export class TiteliveResponseError extends Error {
   override name = 'TiteliveResponseError';
@@ -61,6 +80,9 @@ export class TiteliveClient {
     });
     const response = await this.authorizedGet(`${this.options.apiUrl}/search?${params}`, query.signal);
     if (response.statusCode === 404) return { total: 0, products: [] };
+    if (response.statusCode === 400 && /MAX_RESULTS|20\s?000/i.test(response.body)) {
+      throw new SearchCapError(`Titelive search ${query.category} ${query.day} page ${query.page}: HTTP 400 ${truncate(response.body)}`, query.page);
+    }
     const body = this.parse(response, `search ${query.category} ${query.day} page ${query.page}`);
     return { total: totalOf(body), products: productsOf(body) };
   }

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { readFile, readdir } from 'node:fs/promises';
+import { readFile, readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { v5 as uuidv5 } from 'uuid';
 import { AgentPool } from '../../src/runtime/http/agent-pool.js';
@@ -118,7 +118,7 @@ describe('images', function () {
     expect(await store.exists('other-object')).to.equal(false);
   });
 
-  it('gives failed: statuses for 404, HTML, truncated, slow and oversized answers, retries 429/503 after Retry-After, and fails the shard over the ratio', async () => {
+  it('gives failed: statuses for 404, HTML, truncated, slow and oversized answers, counts the permanent ones apart, retries 429/503 after Retry-After, and fails the shard over the ratio of transient failures', async () => {
     const mirror = await tempDir('titelive-mirror-');
     const products = new LocalStorage(dataUrl);
     const manifests = await readManifests(products, run, 'products');
@@ -136,7 +136,8 @@ describe('images', function () {
       } catch (error) {
         failure = error;
       }
-      expect(String(failure)).to.match(/5 of \d+ images failed .*--max-failure-ratio 0.001/);
+      // Truncated and slow are transient; 404, HTML and oversized are the source's, counted apart.
+      expect(String(failure)).to.match(/2 of \d+ images failed \(and 3 unavailable at the source, not counted\) .*--max-failure-ratio 0.001/);
       expect(Date.now() - started, 'the retries waited for Retry-After').to.be.at.least(1_000);
       const byEan = new Map((await statusRows(1)).map((row) => [row.ean, row.recto_upload_status]));
       expect(byEan.get(eans[0])).to.equal('failed: HTTP 404');
@@ -149,6 +150,19 @@ describe('images', function () {
       expect([...byEan.values()].filter((status) => String(status).startsWith('failed'))).to.have.length(5);
       const oneShard = async () => (await readManifests(products, run, 'images')).filter((manifest) => manifest.shardCount === 1);
       expect(await oneShard(), 'no manifest for the failed shard').to.have.length(0);
+
+      // Below the ratio of transient failures, the shard succeeds and its manifest names every failed side, by class.
+      await rm(mirror, { recursive: true, force: true });
+      const tolerated = await runImages(config({ imagesUrl: mirror, maxFailureRatio: 0.05, http: { maxSockets: 8, timeoutMs: 500, maxAttempts: 2, maxImageBytes: 1024 * 1024 } }), quietContext());
+      expect(tolerated!.counts).to.include({ failed: 2, unavailable: 3 });
+      const listed = tolerated!.anomalies.map((anomaly) => [anomaly.type, anomaly.ean, anomaly.side]);
+      expect(listed).to.have.deep.members([
+        ['image_unavailable', eans[0], 'recto'],
+        ['image_unavailable', eans[1], 'recto'],
+        ['image_failed', eans[2], 'recto'],
+        ['image_failed', eans[3], 'recto'],
+        ['image_unavailable', eans[4], 'recto'],
+      ]);
       const stored = await readdir(mirror);
       expect(stored).to.include(uuidv5(sandbox.catalog.imageUrl('paper', eans[5]!, 'recto'), uuidv5.URL));
       expect(stored.some((name) => name.endsWith('.tmp'))).to.equal(false);

@@ -167,10 +167,25 @@ describe('load (MongoDB)', function () {
     } catch (error) {
       failure = error;
     }
-    expect(String(failure)).to.match(new RegExp(`rejected ${expectedRejections} of ${articles.length} documents .*E11000`));
+    const deleted = (await stageRows(R1, 'fetch')).filter((row) => row.status === 'deleted').length;
+    expect(String(failure)).to.match(new RegExp(`rejected ${expectedRejections} of the shard's ${articles.length + deleted} documents .*E11000`));
     expect(await client.db(database).collection('strict').countDocuments()).to.equal(articles.length - expectedRejections);
     const tolerated = await counts([runLoad(config({ collection: 'strict', maxFailureRatio: 1 }), quietContext())]);
     expect(tolerated).to.include({ rejected: expectedRejections, inserted: 0 });
+  });
+
+  it("judges a rerun by the shard's documents, not by the few it had to write again", async () => {
+    await client.db(database).collection('rerun').createIndex({ id: 1 }, { unique: true, name: 'one_per_product' });
+    const articles = await stageRows(R1, 'products');
+    const rejections = articles.length - new Set(articles.map((row) => row.id)).size;
+    const documents = articles.length + (await stageRows(R1, 'fetch')).filter((row) => row.status === 'deleted').length;
+    // Between the share rejected (of the shard) and 1: a ratio over the rewritten documents alone would fail the rerun.
+    const maxFailureRatio = (rejections / documents + 1) / 2;
+    const first = await counts([runLoad(config({ collection: 'rerun', maxFailureRatio }), quietContext())]);
+    expect(first).to.include({ rejected: rejections });
+    const again = await counts([runLoad(config({ collection: 'rerun', maxFailureRatio }), quietContext())]);
+    expect(again).to.include({ rejected: rejections, inserted: 0, updated: 0 });
+    expect(again.unchanged).to.equal(documents - rejections);
   });
 
   it('never prints the connection string, even when the server cannot be reached', async () => {

@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { planDayOverCapProducts } from '../../src/runtime/metrics.js';
 import { addDays } from '../../src/runtime/calendar.js';
 import { readManifests } from '../../src/runtime/manifest.js';
 import { readStageRows } from '../../src/runtime/part-io.js';
@@ -114,8 +115,32 @@ describe('plan + fetch against the sandbox with faults switched on', function ()
     expect(await new LocalStorage(dataUrl).exists('paper/2024-01-08/plan/_shards/00000.json')).to.equal(false);
 
     const partial = await runPlan(planConfig(sandbox, dataUrl, window, { allowPartial: true, titelive: { ...planConfig(sandbox, dataUrl, window).titelive, concurrency: 8 } }), quietContext());
-    expect(partial.anomalies).to.deep.include({ type: 'day_over_cap', day: '2024-01-07', total: 20_100, cap: 20_000, kept: 20_000 });
+    // The API serves pages up to page × 120 ≤ 20,000: 166 pages, 19,920 products; page 167 is never asked for.
+    expect(partial.anomalies).to.deep.include({ type: 'day_over_cap', day: '2024-01-07', total: 20_100, cap: 20_000, kept: 19_920, missed: 180, pages: 166 });
     expect(partial.counts.planned).to.be.greaterThan(19_000);
+  });
+
+  it("ends a day's paging as partial when the API refuses a page as past its cap (HTTP 400), with the day in the manifest and the metrics", async () => {
+    // A cap lower than the one the client knows: the 400 is the only sign of it.
+    sandbox = new Sandbox({ products: 3_000, endDay: '2024-01-07', days: 1, faults: { resultCap: 1_000 } });
+    await sandbox.start();
+    const dataUrl = await tempDir();
+    const config = planConfig(sandbox, dataUrl, window);
+    let error: unknown;
+    try {
+      await runPlan(config, quietContext());
+    } catch (caught) {
+      error = caught;
+    }
+    expect((error as Error).message).to.contain('refused page 9 as past its result cap').and.contain('--allow-partial');
+    planDayOverCapProducts.reset();
+    const partial = await runPlan({ ...config, allowPartial: true }, quietContext());
+    const anomaly = partial.anomalies.find((entry) => entry.type === 'day_over_cap' && entry.day === '2024-01-07')!;
+    // Pages 1–8 of 120 are served (960 products); page 9 ends past 1,000 and is refused.
+    expect(anomaly).to.include({ total: 3_000, kept: 960, missed: 2_040, refusedPage: 9 });
+    const metric = await planDayOverCapProducts.get();
+    const value = (count: string) => metric.values.find((sample) => sample.labels.day === '2024-01-07' && sample.labels.count === count)?.value;
+    expect([value('total'), value('kept')]).to.deep.equal([3_000, 960]);
   });
 
   it('records a zero-result day and keeps going', async () => {

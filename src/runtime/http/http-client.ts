@@ -32,6 +32,17 @@ export interface HttpRequest {
   maxBytes?: number;
   /** How messages name this request instead of its URL (when the URL holds something private). */
   label?: string;
+  /**
+   * Something each attempt holds while it is sent (memory for its body): acquired before every
+   * attempt, released before a retry's wait and when the request fails, so a request waiting to
+   * retry holds nothing. Still held when a response is returned: the caller releases it.
+   */
+  hold?: AttemptHold;
+}
+
+export interface AttemptHold {
+  acquire(signal?: AbortSignal): Promise<void>;
+  release(): void;
 }
 
 export interface HttpResponse<Body = string> {
@@ -47,8 +58,9 @@ export class HttpRequestError extends Error {
     message: string,
     readonly statusCode: number | undefined,
     readonly attempts: number,
+    cause?: unknown,
   ) {
-    super(message);
+    super(message, cause === undefined ? undefined : { cause });
   }
 }
 
@@ -89,21 +101,24 @@ export class HttpClient {
     for (let attempt = 1; ; attempt++) {
       const waitedMs = await this.limiter.take(request.signal);
       if (waitedMs > 0) rateLimitWaitSeconds.inc(waitedMs / 1000);
+      await request.hold?.acquire(request.signal);
       let response: HttpResponse<string | Buffer> | undefined;
       let failure: unknown;
       const attemptStarted = performance.now();
       try {
         response = await this.send(request, method, attempt);
       } catch (error) {
-        if (request.signal?.aborted) throw request.signal.reason;
         failure = error;
       }
+      const returned = response !== undefined && !isRetryableStatus(response.statusCode) && !request.signal?.aborted;
+      if (!returned) request.hold?.release();
+      if (request.signal?.aborted) throw request.signal.reason;
       httpRequestsTotal.inc({ host, method, status_class: statusClass(response?.statusCode) });
       httpRequestDurationSeconds.observe({ host, method }, (performance.now() - attemptStarted) / 1000);
       const retryable = response ? isRetryableStatus(response.statusCode) : isRetryableError(failure);
       if (!retryable) {
         if (response) return response;
-        throw new HttpRequestError(`${where}: ${describeError(failure)}`, undefined, attempt);
+        throw new HttpRequestError(`${where}: ${describeError(failure)}`, undefined, attempt, failure);
       }
       const retryAfterMs = response ? parseRetryAfter(response.headers['retry-after']) : undefined;
       const outOfAttempts = attempt >= this.retry.maxAttempts;
@@ -111,7 +126,7 @@ export class HttpClient {
       if (outOfAttempts || waitTooLong) {
         const what = response ? `HTTP ${response.statusCode}` : describeError(failure);
         const why = waitTooLong ? `the server asked to wait ${Math.round((retryAfterMs ?? 0) / 1000)} s` : `${attempt} attempts`;
-        throw new HttpRequestError(`${where}: ${what}, giving up after ${why}`, response?.statusCode, attempt);
+        throw new HttpRequestError(`${where}: ${what}, giving up after ${why}`, response?.statusCode, attempt, failure);
       }
       const delay = calculateRetryDelay({ attempt, retryAfterMs, baseDelayMs: this.retry.baseDelayMs, maxDelayMs: this.retry.maxDelayMs });
       const reason = response ? (response.statusCode === 429 ? '429' : '5xx') : 'network';
