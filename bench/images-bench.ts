@@ -5,9 +5,7 @@
  * Needs fake-gcs-server (npm run tools, or STORAGE_EMULATOR_HOST).
  */
 import { spawn } from 'node:child_process';
-import { existsSync, rmSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { ParquetFileWriter } from '../src/runtime/parquet/parquet-writer.js';
@@ -15,6 +13,7 @@ import { createGcsClient } from '../src/runtime/storage/gcs-storage.js';
 import { Sandbox } from '../src/sandbox/server.js';
 import { articlesOf, eanOf } from '../src/titelive/response-shapes.js';
 import { arg, peakRssKb, spread, writeJsonResult } from './bench-kit.js';
+import { startFakeGcs } from './fake-gcs.js';
 
 
 const root = path.resolve(import.meta.dirname, '..');
@@ -23,34 +22,6 @@ const latencyMs = Number(arg('latency-ms', '50'));
 const seconds = Number(arg('seconds', '8'));
 const repeat = Number(arg('repeat', '1'));
 const results: unknown[] = [];
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-async function startFakeGcs(): Promise<{ host: string; stop: () => void }> {
-  if (process.env.STORAGE_EMULATOR_HOST) return { host: process.env.STORAGE_EMULATOR_HOST.replace(/^https?:\/\//, ''), stop: () => undefined };
-  const binary = path.join(root, 'tools', 'bin', 'fake-gcs-server');
-  if (!existsSync(binary)) throw new Error(`${binary} is missing: run npm run tools first`);
-  const port = await freePort();
-  // The filesystem backend (on tmpfs when there is one): the memory backend's cost per request
-  // grows with the number of objects (measured: 995 exists+upload pairs/s at 800 objects, 155 at
-  // 4,800), which would measure the emulator rather than this command.
-  const storageRoot = await mkdtemp(path.join(existsSync('/dev/shm') ? '/dev/shm' : os.tmpdir(), 'fake-gcs-'));
-  const child = spawn(binary, ['-scheme', 'http', '-host', '127.0.0.1', '-port', String(port), '-backend', 'filesystem', '-filesystem-root', storageRoot, '-public-host', `127.0.0.1:${port}`, '-log-level', 'error'], { stdio: 'ignore' });
-  const host = `127.0.0.1:${port}`;
-  for (let i = 0; i < 200; i++) {
-    if (await fetch(`http://${host}/storage/v1/b`).then((r) => r.ok, () => false)) return { host, stop: () => { child.kill(); rmSync(storageRoot, { recursive: true, force: true }); } };
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error('fake-gcs-server did not start');
-}
-
 
 const gcs = await startFakeGcs();
 process.env.STORAGE_EMULATOR_HOST = `http://${gcs.host}`;

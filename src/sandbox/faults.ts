@@ -25,12 +25,14 @@ export interface SandboxFaults {
   imageFaults: Record<string, ImageFault>;
   /** How long a `slow` image takes to start answering. */
   imageSlowMs: number;
+  /** How large a `huge` image is. */
+  imageHugeBytes: number;
 }
 
 /**
  * What a misbehaving image does: 404; an HTML page with status 200; a body cut short (the
  * connection closes before Content-Length bytes); a slow answer; a 429 or 503 with Retry-After on
- * the first request only; a body larger than any sane cover (8 MB).
+ * the first request only; a body larger than any sane cover (`imageHugeBytes`, 8 MB unless told).
  */
 export type ImageFault = 'not-found' | 'html' | 'truncated' | 'slow' | 'throttle-once' | 'unavailable-once' | 'huge';
 
@@ -48,4 +50,5 @@ export const DEFAULT_FAULTS: SandboxFaults = {
   resultCap: 20_000,
   imageFaults: {},
   imageSlowMs: 2_000,
+  imageHugeBytes: 8 * 1024 * 1024,
 };

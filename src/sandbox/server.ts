@@ -59,6 +59,7 @@ export class Sandbox {
   /** Requests per image so far, for faults that happen on the first request only. */
   private readonly imageAttempts = new Map<string, number>();
   private baseUrl = '';
+  private huge: Buffer | undefined;
 
   constructor(private readonly options: SandboxOptions = {}) {
     this.faults = { ...DEFAULT_FAULTS, ...options.faults };
@@ -270,8 +271,7 @@ export class Sandbox {
         }
         break;
       case 'huge': {
-        const huge = Buffer.alloc(8 * 1024 * 1024);
-        bytes.copy(huge);
+        const huge = this.hugeImage(bytes);
         response.writeHead(200, { 'content-type': 'image/jpeg', 'content-length': huge.length });
         return void response.end(huge);
       }
@@ -280,6 +280,15 @@ export class Sandbox {
     }
     response.writeHead(200, { 'content-type': 'image/jpeg', 'content-length': bytes.length });
     response.end(bytes);
+  }
+
+  /** One zero-padded JPEG of `imageHugeBytes`, made once per size: clients usually stop reading it early. */
+  private hugeImage(jpeg: Buffer): Buffer {
+    if (this.huge?.length !== this.faults.imageHugeBytes) {
+      this.huge = Buffer.alloc(this.faults.imageHugeBytes);
+      jpeg.copy(this.huge);
+    }
+    return this.huge;
   }
 
   private async control(path: string, request: http.IncomingMessage, response: http.ServerResponse): Promise<void> {
