@@ -1,5 +1,17 @@
 import type { Bucket, StorageOptions, Storage as GcsClient } from '@google-cloud/storage';
+import { stat } from 'node:fs/promises';
 import { NotFoundError, joinPath, type Storage } from './storage.js';
+
+/**
+ * How our own objects (parts, manifests) are written. Each name has one writer (its shard) and
+ * a retried upload sends the same bytes, checked by CRC32C, so retrying every write is safe
+ * even without a generation precondition, which a rerun replacing its part could not give.
+ */
+export const OWN_OBJECT_WRITES = {
+  retry: { autoRetry: true, maxRetries: 5, retryDelayMultiplier: 2, maxRetryDelay: 16, totalTimeout: 600 } satisfies NonNullable<StorageOptions['retryOptions']>,
+  /** Files larger than this go by resumable upload: a failure resends from the last chunk, not from the start. */
+  resumableAboveBytes: 8 * 1024 * 1024,
+};
 
 /**
  * A `gs://bucket/prefix` location. An object becomes visible only when its upload is
@@ -19,7 +31,7 @@ export class GcsStorage implements Storage {
   }
 
   private bucket(): Promise<Bucket> {
-    this.bucketHandle ??= (this.client ? Promise.resolve(this.client) : createGcsClient()).then((client) => client.bucket(this.bucketName));
+    this.bucketHandle ??= (this.client ? Promise.resolve(this.client) : createOwnObjectsClient()).then((client) => client.bucket(this.bucketName));
     return this.bucketHandle;
   }
 
@@ -55,9 +67,10 @@ export class GcsStorage implements Storage {
   }
 
   async putFile(localPath: string, relative: string, contentType = 'application/octet-stream'): Promise<void> {
+    const { size } = await stat(localPath);
     await (await this.bucket()).upload(localPath, {
       destination: this.objectName(relative),
-      resumable: false,
+      resumable: size > OWN_OBJECT_WRITES.resumableAboveBytes,
       contentType,
       validation: 'crc32c',
     });
@@ -98,6 +111,12 @@ export async function createGcsClient(options: StorageOptions = {}): Promise<Gcs
   } finally {
     process.env.STORAGE_EMULATOR_HOST = emulator;
   }
+}
+
+/** A client whose writes are retried on 429, 5xx and network errors (see OWN_OBJECT_WRITES). */
+async function createOwnObjectsClient(): Promise<GcsClient> {
+  const { IdempotencyStrategy } = await import('@google-cloud/storage');
+  return createGcsClient({ retryOptions: { ...OWN_OBJECT_WRITES.retry, idempotencyStrategy: IdempotencyStrategy.RetryAlways } });
 }
 
 function isNotFound(error: unknown): boolean {
