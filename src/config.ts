@@ -232,7 +232,10 @@ export async function resolveLoadConfig(argv: Argv, env: Env): Promise<LoadConfi
 export function resolveTelemetryConfig(argv: Argv, env: Env): TelemetryConfig {
   const metricsPort = parseInteger(setting(argv, env, 'metrics-port'), { min: 0, max: 65_535 });
   const pushgatewayUrl = parseHttpUrl(setting(argv, env, 'pushgateway-url'));
-  return { ...(metricsPort === undefined ? {} : { metricsPort }), ...(pushgatewayUrl ? { pushgatewayUrl } : {}) };
+  const retryLimit = parseInteger(setting(argv, env, 'retry-limit'), { min: 0, max: 1_000 });
+  const failuresSoFar = parseInteger(setting(argv, env, 'failures-so-far'), { min: 0, max: 1_000 });
+  const retriesLeft = retryLimit === undefined || failuresSoFar === undefined ? undefined : Math.max(0, retryLimit - failuresSoFar);
+  return { ...(metricsPort === undefined ? {} : { metricsPort }), ...(pushgatewayUrl ? { pushgatewayUrl } : {}), ...(retriesLeft === undefined ? {} : { retriesLeft }) };
 }
 
 export interface PipelineCommandConfig extends RunConfig {

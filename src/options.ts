@@ -58,6 +58,8 @@ export const OPTIONS = {
   'max-attempts': { env: 'HTTP_MAX_ATTEMPTS', group: HTTP, type: 'number', describe: 'Attempts per request, retries on 429/5xx/network included (default 6; images: 5)' },
   'metrics-port': { env: 'METRICS_PORT', group: LOG, type: 'number', describe: 'Serve Prometheus metrics on this port at /metrics while the job runs (0 = any free port; default: off)' },
   'pushgateway-url': { env: 'PUSHGATEWAY_URL', group: LOG, type: 'string', describe: 'Push the final metrics to this Prometheus Pushgateway when the job ends, success or failure (default: off)' },
+  'retry-limit': { env: 'JOB_RETRY_LIMIT', group: LOG, type: 'number', describe: "Retries Kubernetes allows this pod's shard (the chart sets the Job's backoffLimitPerIndex); with --failures-so-far, reported as titelive_etl_stage_retries_left" },
+  'failures-so-far': { env: 'JOB_INDEX_FAILURE_COUNT', group: LOG, type: 'number', describe: "Failed pods of this shard before this one (the chart reads the pod's batch.kubernetes.io/job-index-failure-count annotation)" },
   release: { env: 'RELEASE_NAME', group: KUBERNETES, type: 'string', describe: 'The Helm release (or fullnameOverride): stage Jobs are made from the CronJobs <release>-<category>-<stage> (default titelive-etl)' },
   namespace: { env: 'POD_NAMESPACE', group: KUBERNETES, type: 'string', describe: "Namespace of the chart's CronJobs (default: the kubeconfig context's, in a pod its own)" },
   kubeconfig: { env: 'KUBECONFIG', group: KUBERNETES, type: 'string', describe: 'A kubeconfig file (default: ~/.kube/config, in a pod its service account)' },
@@ -90,4 +92,4 @@ export const TITELIVE_OPTIONS: OptionName[] = [
   'rate-limit', 'parallelism', 'concurrency', 'max-sockets', 'http-timeout-ms', 'max-attempts',
 ];
 export const SHARD_OPTIONS: OptionName[] = ['shard-index', 'shard-count', 'skip-complete-shards'];
-export const OBSERVABILITY_OPTIONS: OptionName[] = ['log-level', 'log-format', 'metrics-port', 'pushgateway-url'];
+export const OBSERVABILITY_OPTIONS: OptionName[] = ['log-level', 'log-format', 'metrics-port', 'pushgateway-url', 'retry-limit', 'failures-so-far'];

@@ -23,6 +23,13 @@ export const stageExitCode = new Gauge({
   registers: [registry],
 });
 
+export const stageRetriesLeft = new Gauge({
+  name: 'titelive_etl_stage_retries_left',
+  help: 'Retries Kubernetes still allows this stage shard after its last pod (0: a failure of that pod failed the Job). Reported when the pod is told its retry limit and failures so far.',
+  labelNames: ['stage'] as const,
+  registers: [registry],
+});
+
 export const lastSuccessTimestampSeconds = new Gauge({
   name: 'titelive_etl_last_success_timestamp_seconds',
   help: 'When this stage shard last finished successfully (Unix time).',

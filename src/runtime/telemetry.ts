@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import { Pushgateway } from 'prom-client';
 import { messageOf } from './errors.js';
-import { lastSuccessTimestampSeconds, registry, runInfo, stageDurationSeconds, stageExitCode } from './metrics.js';
+import { lastSuccessTimestampSeconds, registry, runInfo, stageDurationSeconds, stageExitCode, stageRetriesLeft } from './metrics.js';
 import { PRODUCT_VERSION } from './version.js';
 
 export interface TelemetryConfig {
@@ -11,6 +11,8 @@ export interface TelemetryConfig {
   metricsPort?: number;
   /** Push the final values here when the job ends, success or failure. */
   pushgatewayUrl?: string;
+  /** Retries Kubernetes still allows this shard after this pod, when the pod knows it. */
+  retriesLeft?: number;
 }
 
 /** Who is reporting: the Pushgateway group, and labels on every series. */
@@ -74,19 +76,45 @@ export class Telemetry {
     return this.server ? (this.server.address() as AddressInfo).port : undefined;
   }
 
-  /** Records the outcome, pushes to the Pushgateway (never failing the job for it), stops serving. */
+  /**
+   * Records the outcome, pushes to the Pushgateway (never failing the job for it), stops serving.
+   * The push adds to the group (POST): a failed run sends no last-success time, so the one of
+   * the last success stays for the staleness alert. Shard 0 also deletes the groups of shards
+   * past the shard count (left by a run with more shards), whose values would never change again.
+   */
   async finish(exitCode: number): Promise<void> {
     const stage = this.identity.stage;
     stageDurationSeconds.set({ stage }, (Date.now() - this.startedAt) / 1000);
     stageExitCode.set({ stage }, exitCode);
+    if (this.config.retriesLeft !== undefined) stageRetriesLeft.set({ stage }, this.config.retriesLeft);
     if (exitCode === 0) lastSuccessTimestampSeconds.set({ stage }, Date.now() / 1000);
+    else registry.removeSingleMetric(LAST_SUCCESS);
     if (this.config.pushgatewayUrl) {
+      const gateway = new Pushgateway(this.config.pushgatewayUrl, { timeout: 10_000 }, registry);
       try {
-        await new Pushgateway(this.config.pushgatewayUrl, { timeout: 10_000 }, registry).push({ jobName: PUSH_JOB, groupings: groupLabels(this.identity) });
+        await gateway.pushAdd({ jobName: PUSH_JOB, groupings: groupLabels(this.identity) });
+        if (this.identity.shard?.index === 0) await deleteGroupsPastShardCount(this.config.pushgatewayUrl, gateway, this.identity);
       } catch (error) {
         this.logger.warn({ event: 'pushgateway_failed', error: messageOf(error) }, `could not push metrics to the Pushgateway: ${messageOf(error)}`);
       }
     }
     await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+  }
+}
+
+const LAST_SUCCESS = 'titelive_etl_last_success_timestamp_seconds';
+
+/** Deletes this stage and category's groups whose shard is not below the shard count. */
+async function deleteGroupsPastShardCount(url: string, gateway: Pushgateway<'text/plain; version=0.0.4; charset=utf-8'>, identity: JobIdentity): Promise<void> {
+  const count = identity.shard?.count ?? 1;
+  const { stage, category } = groupLabels(identity);
+  const response = await fetch(`${url.replace(/\/+$/, '')}/api/v1/metrics`, { signal: AbortSignal.timeout(10_000) });
+  if (!response.ok) throw new Error(`listing the Pushgateway's groups answered HTTP ${response.status}`);
+  const body = (await response.json()) as { data?: Array<{ labels?: Record<string, string> }> };
+  for (const group of body.data ?? []) {
+    const labels = group.labels ?? {};
+    const shard = Number(labels.shard);
+    if (labels.job !== PUSH_JOB || labels.stage !== stage || labels.category !== category || !Number.isInteger(shard) || shard < count) continue;
+    await gateway.delete({ jobName: PUSH_JOB, groupings: { stage, category, shard: String(shard) } });
   }
 }

@@ -1,5 +1,7 @@
 import { expect } from 'chai';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { parse } from 'yaml';
 import { readManifests } from '../../src/runtime/manifest.js';
 import { LocalStorage } from '../../src/runtime/storage/local-storage.js';
 import { SANDBOX_PASSWORD, SANDBOX_USERNAME, Sandbox } from '../../src/sandbox/server.js';
@@ -62,16 +64,58 @@ describe('metrics in a real Prometheus (scrape and Pushgateway)', function () {
     const info = await promQuery(stack.prometheusUrl, `titelive_etl_run_info{job="titelive_etl", stage="fetch"}`);
     expect(info[0]?.metric.run_id).to.equal(window.end);
 
-    // The same shard fails (its plan is missing for this run): exit code 3 is pushed, the alert fires.
-    const failed = await runCli(['fetch', '--category', 'paper', '--run-id', '2023-12-31', '--data-url', dataUrl], env);
+    // The same shard fails (its plan is missing for this run): exit code 3 fails the Job at once,
+    // so the critical alert fires now and the warning waits for its `for`.
+    const failed = await runCli(['fetch', '--category', 'paper', '--run-id', '2023-12-31', '--data-url', dataUrl], { ...env, JOB_RETRY_LIMIT: '3', JOB_INDEX_FAILURE_COUNT: '0' });
     expect(failed.code).to.equal(3);
-    await waitFor(
-      async () => {
-        const response = (await (await fetch(`${stack.prometheusUrl}/api/v1/alerts`)).json()) as { data: { alerts: Array<{ labels: Record<string, string>; state: string }> } };
-        return response.data.alerts.some((alert) => alert.labels.alertname === 'TiteliveEtlStageFailed' && alert.labels.stage === 'fetch' && alert.state === 'firing');
-      },
-      'TiteliveEtlStageFailed firing',
-      30_000,
-    );
+    await waitFor(async () => (await alertState('TiteliveEtlStageRetriesExhausted')) === 'firing', 'TiteliveEtlStageRetriesExhausted firing', 30_000);
+    expect(await alertState('TiteliveEtlStageFailed')).to.equal('pending');
+
+    // The failed pushes added to the group: the last success is still there, and the staleness rule sees it.
+    const [kept] = await promQuery(stack.prometheusUrl, `titelive_etl_last_success_timestamp_seconds{job="titelive_etl", stage="fetch", category="paper"}`);
+    expect(kept?.value).to.equal(lastSuccess!.value);
+    const stale = staleRule().replace('{stage="load"}', '{stage="fetch"}').replace('> 26 * 3600', '> 0');
+    expect((await promQuery(stack.prometheusUrl, stale)).map((series) => series.metric.category)).to.deep.equal(['paper']);
+
+    // Exit 1 with retries left: Kubernetes will retry, nothing critical. The same failure on the last retry is critical.
+    sandbox.faults = { ...sandbox.faults, errorRate: 1 };
+    try {
+      const retried = await runCli([...args, '--max-attempts', '1'], { ...env, JOB_RETRY_LIMIT: '3', JOB_INDEX_FAILURE_COUNT: '1' });
+      expect(retried.code, retried.stderr).to.equal(1);
+      await waitFor(async () => (await alertState('TiteliveEtlStageRetriesExhausted')) === undefined, 'TiteliveEtlStageRetriesExhausted resolved while retries are left', 30_000);
+      const last = await runCli([...args, '--max-attempts', '1'], { ...env, JOB_RETRY_LIMIT: '3', JOB_INDEX_FAILURE_COUNT: '3' });
+      expect(last.code).to.equal(1);
+      await waitFor(async () => (await alertState('TiteliveEtlStageRetriesExhausted')) === 'firing', 'TiteliveEtlStageRetriesExhausted firing on the last retry', 30_000);
+    } finally {
+      sandbox.faults = { ...sandbox.faults, errorRate: 0 };
+    }
   });
+
+  it('deletes the groups of shards past the shard count when shard 0 pushes', async () => {
+    const dataUrl = await tempDir();
+    await runPlan(planConfig(sandbox, dataUrl, window), quietContext());
+    const env = { TITELIVE_API_URL: sandbox.apiUrl, TITELIVE_LOGIN_URL: sandbox.loginUrl, TITELIVE_USERNAME: SANDBOX_USERNAME, TITELIVE_PASSWORD: SANDBOX_PASSWORD, PUSHGATEWAY_URL: stack.pushgatewayUrl };
+    const args = ['parse', '--category', 'paper', '--run-id', '2023-12-30', '--data-url', dataUrl];
+    // Three shards once (they fail for want of a fetch, and push all the same), then one.
+    for (const index of [0, 1, 2]) expect((await runCli(args, { ...env, SHARD_COUNT: '3', JOB_COMPLETION_INDEX: String(index) })).code).to.equal(3);
+    expect(await pushedShards('parse')).to.deep.equal(['0', '1', '2']);
+    expect((await runCli(args, { ...env, SHARD_COUNT: '1', JOB_COMPLETION_INDEX: '0' })).code).to.equal(3);
+    expect(await pushedShards('parse')).to.deep.equal(['0']);
+  });
+
+  async function alertState(name: string): Promise<string | undefined> {
+    const response = (await (await fetch(`${stack.prometheusUrl}/api/v1/alerts`)).json()) as { data: { alerts: Array<{ labels: Record<string, string>; state: string }> } };
+    return response.data.alerts.find((alert) => alert.labels.alertname === name && alert.labels.stage === 'fetch')?.state;
+  }
+
+  async function pushedShards(stage: string): Promise<string[]> {
+    const response = (await (await fetch(`${stack.pushgatewayUrl}/api/v1/metrics`)).json()) as { data: Array<{ labels: Record<string, string> }> };
+    return response.data.filter((group) => group.labels.stage === stage && group.labels.category === 'paper').map((group) => group.labels.shard!).sort();
+  }
 });
+
+/** The staleness rule's expression, as the rule file has it. */
+function staleRule(): string {
+  const rules = parse(readFileSync(ALERTS, 'utf8')) as { groups: Array<{ rules: Array<{ alert: string; expr: string }> }> };
+  return rules.groups[0]!.rules.find((rule) => rule.alert === 'TiteliveEtlCatalogStale')!.expr;
+}

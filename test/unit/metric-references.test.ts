@@ -49,6 +49,6 @@ describe('dashboard and alert rules', () => {
     if (!found) requireService(this, 'promtool (Debian package prometheus)');
     const result = spawnSync(found, ['check', 'rules', path.join(FILES, 'alerts.yaml')], { encoding: 'utf8' });
     expect(result.status, result.stdout + result.stderr).to.equal(0);
-    expect(result.stdout).to.contain('SUCCESS: 4 rules found');
+    expect(result.stdout).to.contain('SUCCESS: 5 rules found');
   });
 });
