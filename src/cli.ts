@@ -9,7 +9,7 @@ import {
 } from './config.js';
 import { OBSERVABILITY_OPTIONS, RUN_OPTIONS, SHARD_OPTIONS, TITELIVE_OPTIONS, sourceOf, yargsOptions } from './options.js';
 import { today } from './runtime/calendar.js';
-import { ConfigError, ExitCode, messageOf } from './runtime/errors.js';
+import { ConfigError, ExitCode, WorkFailedError, exitCodeOf, messageOf } from './runtime/errors.js';
 import { runJob, type JobContext } from './runtime/harness.js';
 import { Telemetry, type TelemetryConfig } from './runtime/telemetry.js';
 import { createLogger } from './runtime/logger.js';
@@ -102,10 +102,14 @@ async function alreadyComplete(name: string, config: object, argv: Argv, logger:
   return true;
 }
 
+/**
+ * Ends a command whose configuration could not be resolved: exit 2 for a bad one; exit 1 when
+ * reading it failed in a way that may pass (a secret store unavailable), so Kubernetes retries.
+ */
 function exitOnConfigError(command: string, error: unknown): void {
-  if (error instanceof ConfigError) {
+  if (error instanceof ConfigError || error instanceof WorkFailedError) {
     process.stderr.write(`titelive-etl ${command}: ${error.message}\n`);
-    process.exitCode = ExitCode.CONFIG;
+    process.exitCode = exitCodeOf(error);
     return;
   }
   throw error;

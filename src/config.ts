@@ -143,8 +143,8 @@ async function resolveCredentials(argv: Argv, env: Env): Promise<{ username: str
   const source = parseChoice(sourceSetting, ['env', 'secret-manager'] as const) ?? 'env';
   if (source === 'secret-manager') {
     const project = requireValue(setting(argv, env, 'gcp-project-id'), 'the Google Cloud project that holds the Titelive secrets');
-    const username = await secretFromSecretManager(project, env.TITELIVE_USERNAME_SECRET ?? SECRET_NAMES.username);
-    const password = await secretFromSecretManager(project, env.TITELIVE_PASSWORD_SECRET ?? SECRET_NAMES.password);
+    const username = await secretFromSecretManager(project, env.TITELIVE_USERNAME_SECRET ?? SECRET_NAMES.username, env);
+    const password = await secretFromSecretManager(project, env.TITELIVE_PASSWORD_SECRET ?? SECRET_NAMES.password, env);
     return { username, password };
   }
   const username = argvString(argv, 'username') ?? (await secretFromEnvOrFile(env, 'TITELIVE_USERNAME'));

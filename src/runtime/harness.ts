@@ -45,12 +45,12 @@ export async function runJob(options: JobOptions, work: (context: JobContext) =>
     const stopped = controller.signal.aborted ? (controller.signal.reason as StoppedError) : undefined;
     const reported = stopped ?? error;
     const code = exitCodeOf(reported);
+    // `stack_trace` in the ERROR entry itself is what Cloud Error Reporting groups failures by.
+    const stackTrace = reported instanceof Error ? reported.stack : undefined;
     logger.error(
-      { event: 'job_failed', exitCode: code, durationMs: Date.now() - startedAt, error: messageOf(reported) },
+      { event: 'job_failed', exitCode: code, durationMs: Date.now() - startedAt, error: messageOf(reported), ...(stackTrace ? { stack_trace: stackTrace } : {}) },
       `${name}: ${messageOf(reported)}`,
     );
-    // Unexpected errors (plain Error, TypeError…) carry a stack worth having at debug level.
-    if (reported instanceof Error && code === ExitCode.WORK_FAILED) logger.debug({ stack: reported.stack }, 'stack');
     return code;
   } finally {
     process.off('SIGTERM', onSignal);
