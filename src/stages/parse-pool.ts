@@ -26,5 +26,6 @@ export function startParseWorkers(count: number): ParseWorkers | undefined {
   if (count <= 0) return undefined;
   return new WorkerPool<ParseTask, ParseReply>(siblingModule(import.meta.url, 'parse-worker'), count, {
     resourceLimits: { maxOldGenerationSizeMb: WORKER_HEAP_MB, maxYoungGenerationSizeMb: WORKER_YOUNG_MB },
+    name: 'parse worker',
   });
 }

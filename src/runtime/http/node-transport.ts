@@ -29,7 +29,7 @@ const MAX_REDIRECTS = 5;
 /**
  * One HTTP exchange on Node's own client: about a quarter of got's CPU per request here (see
  * docs/run-layout.md), which matters for bulk traffic such as images, several requests per item
- * at hundreds of items per second. Follows redirects, enforces a timeout and a size cap, and
+ * at hundreds of items per second. Follows redirects, enforces a timeout on the whole exchange and a size cap, and
  * fails with Node's error codes (ECONNRESET, ETIMEDOUT…) so the client's retry rules apply.
  */
 export async function sendWithNodeHttp(request: TransportRequest, agentsFor: (url: string) => HostAgents): Promise<TransportResponse> {
@@ -46,7 +46,18 @@ export async function sendWithNodeHttp(request: TransportRequest, agentsFor: (ur
 }
 
 function exchange(request: TransportRequest, agents: HostAgents): Promise<TransportResponse> {
-  return new Promise((resolve, reject) => {
+  return new Promise((resolveExchange, rejectExchange) => {
+    // The whole exchange, body included, within timeoutMs: a socket timeout alone never fires
+    // on an answer that trickles in a byte at a time.
+    let deadline: NodeJS.Timeout | undefined;
+    const resolve = (response: TransportResponse) => {
+      clearTimeout(deadline);
+      resolveExchange(response);
+    };
+    const reject = (error: unknown) => {
+      clearTimeout(deadline);
+      rejectExchange(error);
+    };
     const secure = request.url.startsWith('https:');
     const client = secure ? https : http;
     const outgoing = client.request(request.url, { method: request.method, headers: request.headers, agent: secure ? agents.https : agents.http, signal: request.signal }, (incoming) => {
@@ -74,7 +85,13 @@ function exchange(request: TransportRequest, agents: HostAgents): Promise<Transp
         resolve({ statusCode: incoming.statusCode ?? 0, headers: incoming.headers, body: request.asText ? body.toString('utf8') : body });
       });
     });
-    outgoing.setTimeout(request.timeoutMs, () => outgoing.destroy(Object.assign(new Error(`timeout after ${request.timeoutMs} ms`), { name: 'TimeoutError', code: 'ETIMEDOUT' })));
+    const timedOut = (what: string) => Object.assign(new Error(`timeout after ${request.timeoutMs} ms ${what}`), { name: 'TimeoutError', code: 'ETIMEDOUT' });
+    outgoing.setTimeout(request.timeoutMs, () => outgoing.destroy(timedOut('without any data')));
+    deadline = setTimeout(() => {
+      const error = timedOut('before the whole response arrived');
+      outgoing.destroy(error);
+      reject(error);
+    }, request.timeoutMs);
     outgoing.on('error', reject);
     outgoing.end(request.body);
   });
