@@ -49,7 +49,12 @@ function exchange(request: TransportRequest, agents: HostAgents): Promise<Transp
   return new Promise((resolveExchange, rejectExchange) => {
     // The whole exchange, body included, within timeoutMs: a socket timeout alone never fires
     // on an answer that trickles in a byte at a time.
-    let deadline: NodeJS.Timeout | undefined;
+    const timedOut = (what: string) => Object.assign(new Error(`timeout after ${request.timeoutMs} ms ${what}`), { name: 'TimeoutError', code: 'ETIMEDOUT' });
+    const deadline = setTimeout(() => {
+      const error = timedOut('before the whole response arrived');
+      outgoing.destroy(error);
+      reject(error);
+    }, request.timeoutMs);
     const resolve = (response: TransportResponse) => {
       clearTimeout(deadline);
       resolveExchange(response);
@@ -85,13 +90,7 @@ function exchange(request: TransportRequest, agents: HostAgents): Promise<Transp
         resolve({ statusCode: incoming.statusCode ?? 0, headers: incoming.headers, body: request.asText ? body.toString('utf8') : body });
       });
     });
-    const timedOut = (what: string) => Object.assign(new Error(`timeout after ${request.timeoutMs} ms ${what}`), { name: 'TimeoutError', code: 'ETIMEDOUT' });
     outgoing.setTimeout(request.timeoutMs, () => outgoing.destroy(timedOut('without any data')));
-    deadline = setTimeout(() => {
-      const error = timedOut('before the whole response arrived');
-      outgoing.destroy(error);
-      reject(error);
-    }, request.timeoutMs);
     outgoing.on('error', reject);
     outgoing.end(request.body);
   });
