@@ -55,10 +55,11 @@ describe('metrics in a real Prometheus (scrape and Pushgateway)', function () {
 
     // Final values through the Pushgateway: exactly the manifest's counts.
     const pushed = `titelive_etl_items_total{job="titelive_etl", stage="fetch", category="paper", shard="0"}`;
-    await waitFor(async () => (await promQuery(stack.prometheusUrl, pushed)).length > 0, 'the pushed counters', 20_000);
-    const counters = Object.fromEntries((await promQuery(stack.prometheusUrl, pushed)).map((series) => [series.metric.outcome, series.value]));
     const expected = Object.fromEntries(Object.entries(manifest!.counts).filter(([, count]) => count > 0));
-    expect(counters).to.deep.equal(expected);
+    const pushedCounters = async () => Object.fromEntries((await promQuery(stack.prometheusUrl, pushed)).map((series) => [series.metric.outcome, series.value]));
+    await waitFor(async () => JSON.stringify(await pushedCounters()) === JSON.stringify(expected), `the pushed counters equal to the manifest's ${JSON.stringify(expected)}`, 20_000).catch(async (error: unknown) => {
+      throw new Error(`${String(error)}; Prometheus has ${JSON.stringify(await pushedCounters())}`);
+    });
     const [lastSuccess] = await promQuery(stack.prometheusUrl, `titelive_etl_last_success_timestamp_seconds{job="titelive_etl", stage="fetch", category="paper"}`);
     expect(lastSuccess?.value).to.be.within(started, Date.now() / 1000 + 1);
     const info = await promQuery(stack.prometheusUrl, `titelive_etl_run_info{job="titelive_etl", stage="fetch"}`);
