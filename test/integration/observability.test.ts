@@ -55,8 +55,8 @@ describe('metrics in a real Prometheus (scrape and Pushgateway)', function () {
 
     // Final values through the Pushgateway: exactly the manifest's counts.
     const pushed = `titelive_etl_items_total{job="titelive_etl", stage="fetch", category="paper", shard="0"}`;
-    const expected = Object.fromEntries(Object.entries(manifest!.counts).filter(([, count]) => count > 0));
-    const pushedCounters = async () => Object.fromEntries((await promQuery(stack.prometheusUrl, pushed)).map((series) => [series.metric.outcome, series.value]));
+    const expected = Object.fromEntries(Object.entries(manifest!.counts).filter(([, count]) => count > 0).sort());
+    const pushedCounters = async () => Object.fromEntries((await promQuery(stack.prometheusUrl, pushed)).map((series) => [series.metric.outcome, series.value]).sort());
     await waitFor(async () => JSON.stringify(await pushedCounters()) === JSON.stringify(expected), `the pushed counters equal to the manifest's ${JSON.stringify(expected)}`, 20_000).catch(async (error: unknown) => {
       throw new Error(`${String(error)}; Prometheus has ${JSON.stringify(await pushedCounters())}`);
     });
