@@ -1,5 +1,7 @@
 /** What every benchmark shares: arguments, repetition statistics and a JSON result file. */
 import { readFileSync, writeFileSync } from 'node:fs';
+import { readFile, readdir } from 'node:fs/promises';
+import path from 'node:path';
 import os from 'node:os';
 
 export function arg(name: string, fallback: string): string {
@@ -38,4 +40,15 @@ export function peakRssKb(pid: number): number {
   } catch {
     return 0;
   }
+}
+
+/** A stage's counts summed over the shard manifests of a local run folder. */
+export async function manifestCounts(dataUrl: string, runId: string, stage: string, dataset = 'paper'): Promise<Record<string, number>> {
+  const folder = path.join(dataUrl, dataset, runId, stage, '_shards');
+  const totals: Record<string, number> = {};
+  for (const name of await readdir(folder)) {
+    const manifest = JSON.parse(await readFile(path.join(folder, name), 'utf8')) as { counts: Record<string, number> };
+    for (const [key, value] of Object.entries(manifest.counts)) totals[key] = (totals[key] ?? 0) + value;
+  }
+  return totals;
 }

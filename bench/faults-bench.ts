@@ -10,7 +10,7 @@
  * Needs fake-gcs-server (npm run tools, or STORAGE_EMULATOR_HOST).
  */
 import { spawn } from 'node:child_process';
-import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { ParquetFileWriter } from '../src/runtime/parquet/parquet-writer.js';
@@ -18,7 +18,7 @@ import { createGcsClient } from '../src/runtime/storage/gcs-storage.js';
 import type { ImageFault } from '../src/sandbox/faults.js';
 import { SANDBOX_PASSWORD, SANDBOX_USERNAME, Sandbox } from '../src/sandbox/server.js';
 import { articlesOf, eanOf } from '../src/titelive/response-shapes.js';
-import { arg, spread, writeJsonResult } from './bench-kit.js';
+import { arg, manifestCounts, spread, writeJsonResult } from './bench-kit.js';
 import { startFakeGcs } from './fake-gcs.js';
 
 const root = path.resolve(import.meta.dirname, '..');
@@ -116,16 +116,6 @@ async function benchImages(): Promise<Record<string, unknown>> {
   }
 }
 
-async function manifestCounts(dataUrl: string, stage: string): Promise<Record<string, number>> {
-  const folder = path.join(dataUrl, 'paper', runId, stage, '_shards');
-  const totals: Record<string, number> = {};
-  for (const name of await readdir(folder)) {
-    const manifest = JSON.parse(await readFile(path.join(folder, name), 'utf8')) as { counts: Record<string, number> };
-    for (const [key, value] of Object.entries(manifest.counts)) totals[key] = (totals[key] ?? 0) + value;
-  }
-  return totals;
-}
-
 async function fetchRun(errorRate: number): Promise<{ utilisation: number; status429: number; status5xx: number; requests: number; seconds: number }> {
   const sandbox = new Sandbox({ products: 3_000, endDay: runId, days: 10, faults: { rateLimit: rate, latencyMs, retryAfterSeconds: 1 } });
   await sandbox.start();
@@ -135,7 +125,7 @@ async function fetchRun(errorRate: number): Promise<{ utilisation: number; statu
   try {
     const plan = await cli(['plan', ...common, '--window-days', '10'], { ...env, PARALLELISM: '1', SHARD_COUNT: '1' });
     if (plan.code !== 0) throw new Error(`plan exited ${plan.code}: ${plan.stderr.slice(-1500)}`);
-    const planned = (await manifestCounts(dataUrl, 'plan')).planned ?? 0;
+    const planned = (await manifestCounts(dataUrl, runId, 'plan')).planned ?? 0;
     const batchSize = Math.max(1, Math.min(250, Math.floor(planned / (targetSeconds * rate))));
     sandbox.resetStats();
     sandbox.faults = { ...sandbox.faults, errorRate };
@@ -144,7 +134,7 @@ async function fetchRun(errorRate: number): Promise<{ utilisation: number; statu
     const seconds = (performance.now() - started) / 1000;
     const broken = shards.find((shard) => shard.code !== 0);
     if (broken) throw new Error(`fetch exited ${broken.code}: ${broken.stderr.slice(-1500)}`);
-    const counts = await manifestCounts(dataUrl, 'fetch');
+    const counts = await manifestCounts(dataUrl, runId, 'fetch');
     if ((counts.found ?? 0) + (counts.deleted ?? 0) !== planned) throw new Error(`wrong counts: planned ${planned}, fetched ${JSON.stringify(counts)}`);
     const stats = sandbox.getStats();
     return { utilisation: stats.apiRequests / (rate * seconds), status429: stats.status429, status5xx: stats.status5xx, requests: stats.apiRequests, seconds };

@@ -6,11 +6,11 @@
  *   npm run bench:fetch [-- --rates 5,20,100 --workers 1,2,4 --repeat 3 --products 1500 --seconds 15 --json out.json]
  */
 import { spawn } from 'node:child_process';
-import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { SANDBOX_PASSWORD, SANDBOX_USERNAME, Sandbox } from '../src/sandbox/server.js';
-import { arg, spread, writeJsonResult } from './bench-kit.js';
+import { arg, manifestCounts, spread, writeJsonResult } from './bench-kit.js';
 
 const root = path.resolve(import.meta.dirname, '..');
 const rates = arg('rates', '5,20,100').split(',').map(Number);
@@ -27,16 +27,6 @@ function cli(args: string[], env: Record<string, string>): Promise<void> {
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`${args[0]} exited ${code}: ${stderr.slice(-1500)}`))));
   });
-}
-
-async function manifestCounts(dataUrl: string, stage: string): Promise<Record<string, number>> {
-  const folder = path.join(dataUrl, 'paper', runId, stage, '_shards');
-  const totals: Record<string, number> = {};
-  for (const name of await readdir(folder)) {
-    const manifest = JSON.parse(await readFile(path.join(folder, name), 'utf8')) as { counts: Record<string, number> };
-    for (const [key, value] of Object.entries(manifest.counts)) totals[key] = (totals[key] ?? 0) + value;
-  }
-  return totals;
 }
 
 const results: unknown[] = [];
@@ -57,11 +47,11 @@ for (const rate of rates) {
       try {
         const started = performance.now();
         await cli(['plan', ...common, '--window-days', '10'], { ...env, PARALLELISM: '1', SHARD_COUNT: '1' });
-        const planned = (await manifestCounts(dataUrl, 'plan')).planned ?? 0;
+        const planned = (await manifestCounts(dataUrl, runId, 'plan')).planned ?? 0;
         const batchSize = Math.max(1, Math.min(250, Math.floor(planned / (targetSeconds * rate))));
         await Promise.all(Array.from({ length: workers }, (_, index) => cli(['fetch', ...common, '--batch-size', String(batchSize)], { ...env, JOB_COMPLETION_INDEX: String(index) })));
         const seconds = (performance.now() - started) / 1000;
-        const counts = await manifestCounts(dataUrl, 'fetch');
+        const counts = await manifestCounts(dataUrl, runId, 'fetch');
         const fetched = (counts.found ?? 0) + (counts.deleted ?? 0);
         if (fetched !== planned || (counts.failed ?? 0) > 0) throw new Error(`wrong counts: planned ${planned}, fetched ${JSON.stringify(counts)}`);
         const stats = sandbox.getStats();
