@@ -51,4 +51,13 @@ describe('dashboard and alert rules', () => {
     expect(result.status, result.stdout + result.stderr).to.equal(0);
     expect(result.stdout).to.contain('SUCCESS: 5 rules found');
   });
+
+  it('give every alert a runbook_url to its own section of docs/operations.md', () => {
+    const alerts = readFileSync(path.join(FILES, 'alerts.yaml'), 'utf8');
+    const names = [...alerts.matchAll(/- alert: (\w+)/g)].map((match) => match[1]!);
+    const runbooks = [...alerts.matchAll(/runbook_url: "docs\/operations\.md#([a-z0-9-]+)"/g)].map((match) => match[1]!);
+    expect(runbooks).to.deep.equal(names.map((name) => name.toLowerCase()));
+    const sections = new Set([...readFileSync(path.join(ROOT, 'docs', 'operations.md'), 'utf8').matchAll(/^### (\w+)$/gm)].map((match) => match[1]!.toLowerCase()));
+    for (const anchor of runbooks) expect(sections.has(anchor), `a section for #${anchor}`).to.equal(true);
+  });
 });
