@@ -145,10 +145,8 @@ function imageRow(ean: string, row: Record<string, unknown>): ImageRow {
 
 interface MirrorResult {
   counts: Record<string, number>;
-  /** Distinct URLs of the shard: the failure ratio's denominator. */
+  /** Distinct URLs of the shard: the failure ratio's denominator (its numerator is counts.failed). */
   attempted: number;
-  /** Distinct URLs that failed for a transient reason (the ratio's numerator). */
-  failed: number;
   /** Every side that did not end in the mirror, with its row's EAN and its class. */
   failures: ImageFailure[];
   socketsOpened: number;
@@ -181,7 +179,7 @@ async function mirrorRows(rows: ImageRow[], writer: PartWriter, config: ImagesCo
   const outcomes = new Map<string, ImageOutcome>();
   const progress = new Progress(logger, label, urls.length, 'images');
   const counts: Record<string, number> = { rows: 0, uploaded: 0, already_present: 0, failed: 0, unavailable: 0, no_url: 0, skipped_flag: 0 };
-  const result: MirrorResult = { counts, attempted: urls.length, failed: 0, failures: [], socketsOpened: 0, peakImageBytes: 0 };
+  const result: MirrorResult = { counts, attempted: urls.length, failures: [], socketsOpened: 0, peakImageBytes: 0 };
   const inMemory = { bytes: 0, peak: 0 };
   const sockets = setInterval(() => recordSockets(pool), 1_000);
   try {
@@ -192,7 +190,6 @@ async function mirrorRows(rows: ImageRow[], writer: PartWriter, config: ImagesCo
       (outcome, url) => {
         outcomes.set(url, outcome);
         counts[outcome.kind] = (counts[outcome.kind] ?? 0) + 1;
-        if (outcome.kind === 'failed') result.failed += 1;
         progress.add(outcome.kind);
         itemsTotal.inc({ stage: 'images', outcome: outcome.kind });
       },
@@ -303,12 +300,12 @@ function recordSockets(pool: AgentPool): void {
 }
 
 function failIfTooManyFailures(result: MirrorResult, config: ImagesCommon, label: string, after: string): void {
-  const ratio = result.attempted === 0 ? 0 : result.failed / result.attempted;
+  const ratio = result.attempted === 0 ? 0 : result.counts.failed! / result.attempted;
   if (ratio <= config.maxFailureRatio) return;
   const examples = result.failures.filter((failure) => failure.kind === 'failed').slice(0, 5).map((failure) => `${failure.url}: ${failure.status}`).join('; ');
   const unavailableToo = result.counts.unavailable ? ` (and ${result.counts.unavailable} unavailable at the source, not counted)` : '';
   throw new WorkFailedError(
-    `${label}: ${result.failed} of ${result.attempted} images failed${unavailableToo} (${(ratio * 100).toFixed(1)} % > --max-failure-ratio ${config.maxFailureRatio}): ${examples}; ${after}`,
+    `${label}: ${result.counts.failed} of ${result.attempted} images failed${unavailableToo} (${(ratio * 100).toFixed(1)} % > --max-failure-ratio ${config.maxFailureRatio}): ${examples}; ${after}`,
   );
 }
 
