@@ -5,6 +5,13 @@ interface Pending {
   reject: (error: Error) => void;
 }
 
+/** One thread, the tasks it holds, and why it stopped if it did. */
+interface WorkerEntry {
+  worker: Worker;
+  pending: Map<number, Pending>;
+  stopped?: Error;
+}
+
 /**
  * A fixed set of worker threads running one module, each task sent to the least busy worker.
  * CPU-bound work (JSON parsing, flattening) then uses the pod's other cores while the main
@@ -12,7 +19,7 @@ interface Pending {
  * or `{ id, error }`.
  */
 export class WorkerPool<Task, Result> {
-  private readonly workers: Array<{ worker: Worker; pending: Map<number, Pending>; stopped?: Error }> = [];
+  private readonly workers: WorkerEntry[] = [];
   private nextId = 0;
   private closing = false;
   /** Threads replaced so far: past a few per slot, a thread that keeps dying is not started again. */
@@ -31,13 +38,13 @@ export class WorkerPool<Task, Result> {
     for (let i = 0; i < size; i++) this.workers.push(this.start(i));
   }
 
-  private start(index: number): { worker: Worker; pending: Map<number, Pending>; stopped?: Error } {
+  private start(index: number): WorkerEntry {
     const { workerData, resourceLimits } = this.options;
     const worker = this.moduleUrl.pathname.endsWith('.ts')
       ? // From source (tests, tsx): the worker registers the TypeScript loader before loading the module.
         new Worker(`import('tsx/esm/api').then(({ register }) => { register(); return import(${JSON.stringify(this.moduleUrl.href)}); })`, { eval: true, workerData, resourceLimits })
       : new Worker(this.moduleUrl, { workerData, resourceLimits });
-    const entry: { worker: Worker; pending: Map<number, Pending>; stopped?: Error } = { worker, pending: new Map<number, Pending>() };
+    const entry: WorkerEntry = { worker, pending: new Map<number, Pending>() };
     let cause: Error | undefined;
     worker.on('message', (message: { id: number; result?: unknown; error?: string }) => {
       const pending = entry.pending.get(message.id);
