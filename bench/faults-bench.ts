@@ -54,9 +54,9 @@ function logRecords(stderr: string): Array<Record<string, unknown>> {
   return stderr.split('\n').filter((line) => line.startsWith('{')).map((line) => JSON.parse(line) as Record<string, unknown>);
 }
 
-async function imagesRun(input: string, bucket: string, label: string): Promise<{ perSecond: number; counts: Record<string, number>; code: number | null }> {
+async function imagesRun(input: string, bucket: string, label: string, imageHosts: string): Promise<{ perSecond: number; counts: Record<string, number>; code: number | null }> {
   // Transient failures (covers cut half-way) stay in the part; the bench measures speed, so the ratio is not what stops it.
-  const finished = await cli(['images', '--input-parquet-path', input, '--gcs-thumb-base-path', `gs://${bucket}/${label}-${Date.now()}`, '--output-parquet-path', `${input}.${label}.out.parquet`, '--max-sockets', String(sockets), '--max-failure-ratio', '0.5']);
+  const finished = await cli(['images', '--input-parquet-path', input, '--gcs-thumb-base-path', `gs://${bucket}/${label}-${Date.now()}`, '--output-parquet-path', `${input}.${label}.out.parquet`, '--max-sockets', String(sockets), '--max-failure-ratio', '0.5', '--image-hosts', imageHosts]);
   const done = logRecords(finished.stderr).find((record) => record.event === 'done');
   if (!done) throw new Error(`images (${label}) exited ${finished.code} without a done line: ${finished.stderr.slice(-1500)}`);
   return { perSecond: Number(done.perSecond), counts: done.counts as Record<string, number>, code: finished.code };
@@ -96,9 +96,9 @@ async function benchImages(): Promise<Record<string, unknown>> {
     let faultCounts: Record<string, number> = {};
     for (let run = 0; run < repeat; run++) {
       sandbox.faults = { ...sandbox.faults, imageFaults: {} };
-      clean.push((await imagesRun(input, bucket, `clean-${run}`)).perSecond);
+      clean.push((await imagesRun(input, bucket, `clean-${run}`, new URL(sandbox.url).origin)).perSecond);
       sandbox.faults = { ...sandbox.faults, imageFaults: faulty };
-      const faulted = await imagesRun(input, bucket, `faults-${run}`);
+      const faulted = await imagesRun(input, bucket, `faults-${run}`, new URL(sandbox.url).origin);
       withFaults.push(faulted.perSecond);
       faultCounts = faulted.counts;
     }

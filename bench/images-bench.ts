@@ -61,7 +61,7 @@ try {
     let heldBytes = 0;
     for (let run = 0; run < repeat; run++) {
     sandbox.resetStats();
-    const child = spawn(process.execPath, [path.join(root, 'dist', 'cli.js'), 'images', '--input-parquet-path', input, '--gcs-thumb-base-path', `gs://${bucket}/cap-${cap}-${Date.now()}`, '--output-parquet-path', path.join(folder, `out-${cap}.parquet`), '--max-sockets', String(cap), '--log-format', 'json'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(process.execPath, [path.join(root, 'dist', 'cli.js'), 'images', '--input-parquet-path', input, '--gcs-thumb-base-path', `gs://${bucket}/cap-${cap}-${Date.now()}`, '--output-parquet-path', path.join(folder, `out-${cap}.parquet`), '--max-sockets', String(cap), '--image-hosts', new URL(sandbox.url).origin, '--log-format', 'json'], { stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     const timer = setInterval(() => (peak = Math.max(peak, peakRssKb(child.pid!))), 20);

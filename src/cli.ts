@@ -150,6 +150,7 @@ async function resolveRunLocalConfig(argv: Argv, environment: Env): Promise<RunL
     sandboxProducts,
     apiUrl,
     imagesUrl: readSetting(argv, environment, sourceOf('images-url')).raw ?? joinLocation(dataUrl, 'images/titelive'),
+    imageHosts: readSetting(argv, environment, sourceOf('image-hosts')).raw,
     cli: { execPath: process.execPath, args: [...process.execArgv, process.argv[1] ?? ''] },
   };
 }
@@ -192,7 +193,7 @@ export function buildCli(args: string[]): YargsArgv {
     .command(
       'images',
       'Mirror the recto/verso covers of this shard\'s articles into GCS (or a folder), each image once, and write their statuses',
-      (y) => y.options(yargsOptions([...RUN_OPTIONS, ...SHARD_OPTIONS, 'images-url', 'max-sockets', 'max-failure-ratio', 'max-image-bytes', 'http-timeout-ms', 'max-attempts', 'input-parquet-path', 'gcs-thumb-base-path', 'output-parquet-path', ...OBSERVABILITY_OPTIONS]))
+      (y) => y.options(yargsOptions([...RUN_OPTIONS, ...SHARD_OPTIONS, 'images-url', 'image-hosts', 'max-sockets', 'max-failure-ratio', 'max-image-bytes', 'http-timeout-ms', 'max-attempts', 'input-parquet-path', 'gcs-thumb-base-path', 'output-parquet-path', ...OBSERVABILITY_OPTIONS]))
         .example('$0 images --category paper --run-id 2024-01-08 --data-url gs://bucket/runs --images-url gs://bucket/images/titelive --shard-index 0 --shard-count 4', '')
         .example('$0 images --input-parquet-path products.parquet --gcs-thumb-base-path gs://bucket/images/titelive --output-parquet-path images.parquet', 'like the seed script'),
       (argv) => stageCommand('images', argv, resolveImagesConfig, runImages),
@@ -215,7 +216,7 @@ export function buildCli(args: string[]): YargsArgv {
       'run-local',
       'Run every stage on this machine, shards as parallel workers, against the embedded sandbox unless an API URL is set',
       (y) => y.options({
-        ...yargsOptions(['category', 'run-id', 'data-url', 'min-modified-date', 'max-modified-date', 'window-days', 'limit', 'api-url', 'login-url', 'rate-limit', 'images-url', ...OBSERVABILITY_OPTIONS]),
+        ...yargsOptions(['category', 'run-id', 'data-url', 'min-modified-date', 'max-modified-date', 'window-days', 'limit', 'api-url', 'login-url', 'rate-limit', 'images-url', 'image-hosts', ...OBSERVABILITY_OPTIONS]),
         shards: { type: 'number', group: 'Run:', describe: 'Workers (shards) per sharded stage (default: CPUs, at least 2)' },
         products: { type: 'number', group: 'Sandbox:', describe: 'Products per category in the embedded sandbox (default 5000)' },
       }).example('$0 run-local --category paper --window-days 7 --data-url ./data', 'defaults: paper, 7 days ending today, ./data, sandbox at 20 requests/s'),

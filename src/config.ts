@@ -14,6 +14,8 @@ import {
 import { validateShard, type Shard } from './runtime/sharding.js';
 import { CATEGORY_SPELLINGS, parseCategory, type Category } from './titelive/categories.js';
 import { DEFAULT_API_URL, DEFAULT_LOGIN_URL, MAX_EANS_PER_CALL } from './titelive/client.js';
+import { TITELIVE_IMAGE_HOSTS } from './titelive/image-sides.js';
+import { parseAllowedHosts } from './runtime/http/host-allowlist.js';
 import { sourceOf, type OptionName } from './options.js';
 import type { ParseConfig } from './stages/parse.js';
 import { STAGES, isStage, type Stage } from './stages/stage-outputs.js';
@@ -203,17 +205,19 @@ export async function resolveImagesConfig(argv: Argv, env: Env): Promise<ImagesC
     maxImageBytes: parseInteger(setting(argv, env, 'max-image-bytes'), { min: 1_024, max: 100_000_000 }) ?? 4 * 1024 * 1024,
   };
   const maxFailureRatio = parseNumber(setting(argv, env, 'max-failure-ratio'), { min: 0, max: 1 }) ?? 0.01;
+  const hostsSetting = setting(argv, env, 'image-hosts');
+  const allowedHosts = parseAllowedHosts(hostsSetting.raw ?? TITELIVE_IMAGE_HOSTS, hostsSetting.from);
   const input = setting(argv, env, 'input-parquet-path');
   if (input.raw !== undefined) {
     const outputParquetPath = requireValue(setting(argv, env, 'output-parquet-path'), 'where to write the image statuses');
     const base = setting(argv, env, 'gcs-thumb-base-path');
     const imagesUrl = checkObjectStoreUrl(requireValue(base.raw !== undefined ? base : setting(argv, env, 'images-url'), 'the mirror, gs://bucket/images/titelive or a local folder'), base.raw !== undefined ? base.from : '--images-url');
-    return { mode: 'file', inputParquetPath: input.raw, outputParquetPath, imagesUrl, http, maxFailureRatio };
+    return { mode: 'file', inputParquetPath: input.raw, outputParquetPath, imagesUrl, http, maxFailureRatio, allowedHosts };
   }
   const run = resolveRunConfig(argv, env);
   const imagesSetting = setting(argv, env, 'images-url');
   const imagesUrl = checkObjectStoreUrl(requireValue(imagesSetting, 'the mirror, gs://bucket/images/titelive or a local folder'), imagesSetting.from);
-  return { mode: 'run', ...run, shard: resolveShard(argv, env), imagesUrl, http, maxFailureRatio };
+  return { mode: 'run', ...run, shard: resolveShard(argv, env), imagesUrl, http, maxFailureRatio, allowedHosts };
 }
 
 export async function resolveLoadConfig(argv: Argv, env: Env): Promise<LoadConfig> {

@@ -33,6 +33,7 @@ export const OPTIONS = {
   'parse-workers': { env: 'PARSE_WORKERS', group: RUN, type: 'number', describe: 'Parse: worker threads that read, parse, flatten and encode raw products (default: CPUs; 0 = none, all on the main thread)' },
   'images-url': { env: 'IMAGES_URL', group: IMAGES, type: 'string', describe: 'Images: the mirror, gs://bucket/prefix or a local folder; each object is named UUIDv5(NAMESPACE_URL, image URL)' },
   'max-failure-ratio': { env: 'MAX_FAILURE_RATIO', group: IMAGES, type: 'number', describe: 'Images, load: above this share of failed images / rejected documents the shard exits 1 so that Kubernetes retries it (default 0.01)' },
+  'image-hosts': { env: 'IMAGE_HOSTS', group: IMAGES, type: 'string', describe: 'Images: the hosts covers may come from, redirects included, comma-separated: host (https), *.domain (https, public addresses only) or an origin such as http://127.0.0.1:9000; any other URL is not requested and its side is "failed: host not allowed" (default images.epagine.fr)' },
   'max-image-bytes': { env: 'MAX_IMAGE_BYTES', group: IMAGES, type: 'number', describe: 'Images: a larger download fails; memory stays under max-sockets × this (default 4194304)' },
   'input-parquet-path': { env: 'INPUT_PARQUET_PATH', group: IMAGES, type: 'string', describe: 'Images: a parsed products file to mirror the covers of, instead of a run (like the seed script)' },
   'gcs-thumb-base-path': { env: 'GCS_THUMB_BASE_PATH', group: IMAGES, type: 'string', describe: 'Images: the seed script\'s name for --images-url, with --input-parquet-path' },

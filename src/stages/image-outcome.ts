@@ -2,14 +2,17 @@
  * How one image ended. `failed` is transient (network, timeouts, 5xx left after retries, a
  * storage error): it counts toward --max-failure-ratio and a rerun may fix it. `unavailable` is
  * permanent at the source (the image is gone, is not an image, or is too large): it is recorded
- * and counted apart, and a rerun tries it again all the same.
+ * and counted apart, and a rerun tries it again all the same. `host_not_allowed`: the URL, or a
+ * redirect, is off --image-hosts; nothing was requested from it.
  */
-export type ImageOutcomeKind = 'uploaded' | 'already_present' | 'failed' | 'unavailable';
+export type ImageOutcomeKind = 'uploaded' | 'already_present' | 'failed' | 'unavailable' | 'host_not_allowed';
 
 export interface ImageOutcome {
   kind: ImageOutcomeKind;
-  /** What the row's `<side>_upload_status` says: the kind, or `failed: <reason>` for both failure kinds. */
+  /** What the row's `<side>_upload_status` says: the kind, or `failed: <reason>` for the failure kinds. */
   status: string;
+  /** More than the status says (which hop was refused, and why), for the log and the manifest. */
+  detail?: string;
 }
 
 /** Answers that say the image is not there and will not be by retrying. */
@@ -28,4 +31,9 @@ export function unavailable(reason: string): ImageOutcome {
 /** Anything that may pass: the network, the image host or the mirror. */
 export function failed(reason: string): ImageOutcome {
   return { kind: 'failed', status: `failed: ${reason}` };
+}
+
+/** A URL or redirect off --image-hosts: the status is the same for all, the detail says which hop and why. */
+export function hostNotAllowed(detail: string): ImageOutcome {
+  return { kind: 'host_not_allowed', status: 'failed: host not allowed', detail };
 }

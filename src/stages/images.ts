@@ -5,6 +5,7 @@ import type { JobContext } from '../runtime/harness.js';
 import { AgentPool, proxyFromEnv } from '../runtime/http/agent-pool.js';
 import { HttpClient, describeUrl, type AttemptHold } from '../runtime/http/http-client.js';
 import { ResponseTooLargeError } from '../runtime/http/node-transport.js';
+import { admitUrl, describeAllowedHosts, HostNotAllowedError, type AllowedHost } from '../runtime/http/host-allowlist.js';
 import { checkImage } from '../runtime/image-bytes.js';
 import { writeManifest, type ShardManifest } from '../runtime/manifest.js';
 import { httpSocketsInUse, httpSocketsOpened, itemsTotal, transferredBytesTotal } from '../runtime/metrics.js';
@@ -21,7 +22,7 @@ import type { Category } from '../titelive/categories.js';
 import { IMAGE_SIDES, parseImagesUrl, sideSource } from '../titelive/image-sides.js';
 import { PRODUCTS_FOLDER } from './parse.js';
 import { STAGE_FOLDERS } from './stage-outputs.js';
-import { failed, outcomeOfStatus, unavailable, type ImageOutcome } from './image-outcome.js';
+import { failed, hostNotAllowed, outcomeOfStatus, unavailable, type ImageOutcome } from './image-outcome.js';
 
 export interface ImagesHttpConfig {
   /** Sockets per upstream host (image host, GCS); also the downloads in flight. */
@@ -38,6 +39,8 @@ interface ImagesCommon {
   http: ImagesHttpConfig;
   /** Above this share of the shard's images failed for a transient reason, the shard exits 1 (Kubernetes retries that index). */
   maxFailureRatio: number;
+  /** The hosts covers may come from, redirects included (--image-hosts). */
+  allowedHosts: readonly AllowedHost[];
 }
 
 export interface ImagesRunConfig extends ImagesCommon {
@@ -61,6 +64,9 @@ export const IMAGES_FOLDER = STAGE_FOLDERS.images;
 
 /** Failed sides the manifest names one by one; past it, a count (the part has them all). */
 const MAX_FAILURES_LISTED = 10_000;
+
+/** Refused URLs the log names (once, when the shard ends); the manifest has them all, up to MAX_FAILURES_LISTED. */
+const REFUSALS_LOGGED = 5;
 
 /** The seed's image columns, plus the article EAN they belong to. */
 export const IMAGES_COLUMNS: ColumnSpec[] = [
@@ -158,8 +164,9 @@ export interface ImageFailure {
   ean: string;
   side: string;
   url: string;
-  kind: 'failed' | 'unavailable';
+  kind: 'failed' | 'unavailable' | 'host_not_allowed';
   status: string;
+  detail?: string;
 }
 
 /**
@@ -178,7 +185,7 @@ async function mirrorRows(rows: ImageRow[], writer: PartWriter, config: ImagesCo
   const urls = [...new Set(rows.flatMap((row) => row.sides.filter((side) => !side.status).map((side) => side.url!)))];
   const outcomes = new Map<string, ImageOutcome>();
   const progress = new Progress(logger, label, urls.length, 'images');
-  const counts: Record<string, number> = { rows: 0, uploaded: 0, already_present: 0, failed: 0, unavailable: 0, no_url: 0, skipped_flag: 0 };
+  const counts: Record<string, number> = { rows: 0, uploaded: 0, already_present: 0, failed: 0, unavailable: 0, host_not_allowed: 0, no_url: 0, skipped_flag: 0 };
   const result: MirrorResult = { counts, attempted: urls.length, failures: [], socketsOpened: 0, peakImageBytes: 0 };
   const inMemory = { bytes: 0, peak: 0 };
   const sockets = setInterval(() => recordSockets(pool), 1_000);
@@ -186,7 +193,7 @@ async function mirrorRows(rows: ImageRow[], writer: PartWriter, config: ImagesCo
     await forEachCompleted(
       urls,
       config.http.maxSockets * 2,
-      (url) => mirrorImage(url, { store, http, imageBytes, maxBytes: config.http.maxImageBytes, inMemory, signal }),
+      (url) => mirrorImage(url, { store, http, imageBytes, maxBytes: config.http.maxImageBytes, allowedHosts: config.allowedHosts, inMemory, signal }),
       (outcome, url) => {
         outcomes.set(url, outcome);
         counts[outcome.kind] = (counts[outcome.kind] ?? 0) + 1;
@@ -203,8 +210,8 @@ async function mirrorRows(rows: ImageRow[], writer: PartWriter, config: ImagesCo
         const name = url === null ? null : objectNameFor(url);
         const outcome = status ? undefined : outcomes.get(url!);
         if (status) counts[status] = (counts[status] ?? 0) + 1;
-        if (outcome && (outcome.kind === 'failed' || outcome.kind === 'unavailable')) {
-          result.failures.push({ ean: row.ean, side, url: describeUrl(url!), kind: outcome.kind, status: outcome.status });
+        if (outcome && (outcome.kind === 'failed' || outcome.kind === 'unavailable' || outcome.kind === 'host_not_allowed')) {
+          result.failures.push({ ean: row.ean, side, url: urlForMessages(url!), kind: outcome.kind, status: outcome.status, ...(outcome.detail ? { detail: outcome.detail } : {}) });
         }
         values[side] = url;
         values[`${side}_uuid`] = status ? null : name;
@@ -225,7 +232,24 @@ async function mirrorRows(rows: ImageRow[], writer: PartWriter, config: ImagesCo
   }
   signal.throwIfAborted();
   progress.log('done');
+  logRefusals(outcomes, config.allowedHosts, logger, label);
   return result;
+}
+
+/** One line for the URLs --image-hosts refused: how many, and the first few with why. */
+function logRefusals(outcomes: ReadonlyMap<string, ImageOutcome>, allowedHosts: readonly AllowedHost[], logger: JobContext['logger'], label: string): void {
+  const refused = [...outcomes].filter(([, outcome]) => outcome.kind === 'host_not_allowed');
+  if (refused.length === 0) return;
+  const examples = refused.slice(0, REFUSALS_LOGGED).map(([url, outcome]) => `${urlForMessages(url)} (${outcome.detail})`);
+  logger.warn(
+    { event: 'image_hosts_refused', count: refused.length, examples, imageHosts: describeAllowedHosts(allowedHosts) },
+    `${label}: ${refused.length} image URL(s) not requested, their host is not allowed: ${examples.join('; ')}${refused.length > REFUSALS_LOGGED ? '…' : ''} — --image-hosts (IMAGE_HOSTS) lists the hosts covers may come from`,
+  );
+}
+
+/** The URL without its query, or the text as it is when it is not a URL. */
+function urlForMessages(url: string): string {
+  return URL.canParse(url) ? describeUrl(url) : url;
 }
 
 /** The mirror's name for an image: UUIDv5 of its URL, so a URL is stored once whoever meets it. */
@@ -239,12 +263,17 @@ interface MirrorContext {
   /** Image bytes in memory: an attempt reserves the size limit, and keeps only its real size once known. */
   imageBytes: Semaphore;
   maxBytes: number;
+  allowedHosts: readonly AllowedHost[];
   inMemory: { bytes: number; peak: number };
   signal: AbortSignal;
 }
 
 /** One image: already in the mirror, or downloaded, checked and stored; an outcome either way. */
-async function mirrorImage(url: string, { store, http, imageBytes, maxBytes, inMemory, signal }: MirrorContext): Promise<ImageOutcome> {
+async function mirrorImage(url: string, { store, http, imageBytes, maxBytes, allowedHosts, inMemory, signal }: MirrorContext): Promise<ImageOutcome> {
+  if (!URL.canParse(url)) return unavailable('not a URL');
+  const admission = admitUrl(allowedHosts, new URL(url));
+  // Refused before anything, the mirror's existence check included: nothing about this URL is asked of anyone.
+  if (!admission.allowed) return hostNotAllowed(admission.reason);
   const name = objectNameFor(url);
   const label = `image ${describeUrl(url)}`;
   let reserved = 0;
@@ -262,7 +291,7 @@ async function mirrorImage(url: string, { store, http, imageBytes, maxBytes, inM
   };
   try {
     if (await store.exists(name, signal)) return { kind: 'already_present', status: 'already_present' };
-    const response = await http.request({ url, responseType: 'buffer', maxBytes, signal, label, hold });
+    const response = await http.request({ url, responseType: 'buffer', maxBytes, signal, label, hold, allowedHosts });
     imageBytes.release(reserved - response.body.length);
     reserved = response.body.length;
     holding = reserved;
@@ -280,7 +309,9 @@ async function mirrorImage(url: string, { store, http, imageBytes, maxBytes, inM
     // The row already names the URL: the status keeps only what went wrong.
     const message = error instanceof Error ? error.message : String(error);
     const reason = message.startsWith(`${label}: `) ? message.slice(label.length + 2) : message;
-    const tooLarge = error instanceof ResponseTooLargeError || (error instanceof Error && error.cause instanceof ResponseTooLargeError);
+    const cause = error instanceof Error ? error.cause : undefined;
+    if (error instanceof HostNotAllowedError || cause instanceof HostNotAllowedError) return hostNotAllowed((cause instanceof HostNotAllowedError ? cause : (error as Error)).message);
+    const tooLarge = error instanceof ResponseTooLargeError || cause instanceof ResponseTooLargeError;
     return tooLarge ? unavailable(reason) : failed(reason);
   } finally {
     imageBytes.release(reserved);
@@ -311,7 +342,7 @@ function failIfTooManyFailures(result: MirrorResult, config: ImagesCommon, label
 
 /** The manifest's record of every side that did not reach the mirror, by class, capped. */
 function failureAnomalies(failures: readonly ImageFailure[]): Array<Record<string, unknown>> {
-  const listed: Array<Record<string, unknown>> = failures.slice(0, MAX_FAILURES_LISTED).map(({ kind, ...failure }) => ({ type: kind === 'failed' ? 'image_failed' : 'image_unavailable', ...failure }));
+  const listed: Array<Record<string, unknown>> = failures.slice(0, MAX_FAILURES_LISTED).map(({ kind, ...failure }) => ({ type: `image_${kind}`, ...failure }));
   if (failures.length > MAX_FAILURES_LISTED) listed.push({ type: 'image_failures_not_listed', count: failures.length - MAX_FAILURES_LISTED });
   return listed;
 }

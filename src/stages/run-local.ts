@@ -27,6 +27,8 @@ export interface RunLocalConfig {
   apiUrl: string | undefined;
   /** The image mirror (default: <data-url>/images/titelive). */
   imagesUrl: string;
+  /** --image-hosts as given; the embedded sandbox's own origin is added to it. */
+  imageHosts: string | undefined;
   /** The CLI to spawn workers with (this process's own entry point). */
   cli: { execPath: string; args: string[] };
 }
@@ -58,6 +60,8 @@ export async function runLocal(config: RunLocalConfig, { logger, signal }: JobCo
     logger.info({ event: 'sandbox_started', url: sandbox.url }, `run-local: sandbox Titelive API at ${sandbox.apiUrl} (${config.sandboxProducts} products, ${config.ratePerSecond} requests/s)`);
   }
   const common = ['--category', config.category, '--run-id', config.runId, '--data-url', config.dataUrl];
+  // The sandbox serves its covers from its own loopback origin, listed by name so it is allowed.
+  const imageHosts = [config.imageHosts, sandbox ? new URL(sandbox.url).origin : undefined].filter((hosts) => hosts !== undefined).join(',');
   const limit = config.limit === undefined ? [] : ['--limit', String(config.limit)];
   const runs: StageRun[] = [];
   try {
@@ -65,7 +69,7 @@ export async function runLocal(config: RunLocalConfig, { logger, signal }: JobCo
     runs.push(await runStage('plan', 1, [...common, ...window, ...limit], env, config, logger, signal));
     runs.push(await runStage('fetch', config.shards, [...common, ...limit], env, config, logger, signal));
     runs.push(await runStage('parse', config.shards, common, env, config, logger, signal));
-    runs.push(await runStage('images', config.shards, [...common, '--images-url', config.imagesUrl], env, config, logger, signal));
+    runs.push(await runStage('images', config.shards, [...common, '--images-url', config.imagesUrl, ...(imageHosts ? ['--image-hosts', imageHosts] : [])], env, config, logger, signal));
     // The workers read MONGODB_URI themselves: it never appears on a command line.
     if (env.MONGODB_URI || env.MONGODB_URI_FILE) runs.push(await runStage('load', config.shards, common, env, config, logger, signal));
     else logger.info({ event: 'stage_skipped', stage: 'load' }, 'run-local: load skipped: set MONGODB_URI (or MONGODB_URI_FILE) to load into MongoDB');

@@ -172,7 +172,9 @@ describe('Helm chart: CronJobs, Indexed Jobs, RBAC and security (real helm, Kube
     expect(envOf(byName.get('titelive-etl-paper-images')!)).to.include({ HTTP_MAX_SOCKETS: '64' });
     expect(envOf(byName.get('titelive-etl-paper-parse')!)).to.include({ PARSE_WORKERS: '2' });
     const configMap = manifests.find((manifest) => manifest.kind === 'ConfigMap' && manifest.metadata.name === 'titelive-etl')!;
-    expect(configMap.data).to.include({ TITELIVE_RATE_LIMIT: '6', TZ: 'Europe/Paris', LOG_FORMAT: 'json', METRICS_PORT: '9464' });
+    expect(configMap.data).to.include({ TITELIVE_RATE_LIMIT: '6', TZ: 'Europe/Paris', LOG_FORMAT: 'json', METRICS_PORT: '9464', IMAGE_HOSTS: 'images.epagine.fr' });
+    const hosts = render(this, ['--set', 'imageHosts=images.epagine.fr\\,*.cdn.example.com']).find((manifest) => manifest.kind === 'ConfigMap' && manifest.metadata.name === 'titelive-etl')!;
+    expect(hosts.data.IMAGE_HOSTS).to.equal('images.epagine.fr,*.cdn.example.com');
 
     const both = render(this, ['--set', 'stages.fetch.parallelism=3']);
     const fetch = both.find((manifest) => manifest.metadata?.name === 'titelive-etl-paper-fetch')!;

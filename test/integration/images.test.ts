@@ -1,9 +1,14 @@
 import { expect } from 'chai';
 import { readFile, readdir, rm } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Writable } from 'node:stream';
+import { createLogger } from '../../src/runtime/logger.js';
 import path from 'node:path';
 import { v5 as uuidv5 } from 'uuid';
 import { AgentPool } from '../../src/runtime/http/agent-pool.js';
 import { HttpClient } from '../../src/runtime/http/http-client.js';
+import { parseAllowedHosts } from '../../src/runtime/http/host-allowlist.js';
 import { readManifests } from '../../src/runtime/manifest.js';
 import { ParquetFileWriter } from '../../src/runtime/parquet/parquet-writer.js';
 import { PRODUCTS_COLUMNS } from '../../src/titelive/product-columns.js';
@@ -41,6 +46,7 @@ describe('images', function () {
     imagesUrl: `gs://${bucket}/images/titelive`,
     http: { maxSockets: 8, timeoutMs: 5_000, maxAttempts: 3, maxImageBytes: 1024 * 1024 },
     maxFailureRatio: 0.01,
+    allowedHosts: parseAllowedHosts(new URL(sandbox.url).origin, 'test'),
     ...overrides,
   });
 
@@ -206,7 +212,7 @@ describe('images', function () {
     await writer.close();
     sandbox.resetStats();
     const output = path.join(folder, 'images.parquet');
-    const result = await runCli(['images', '--input-parquet-path', input, '--gcs-thumb-base-path', path.join(folder, 'mirror'), '--output-parquet-path', output], { STORAGE_EMULATOR_HOST: undefined });
+    const result = await runCli(['images', '--input-parquet-path', input, '--gcs-thumb-base-path', path.join(folder, 'mirror'), '--output-parquet-path', output], { STORAGE_EMULATOR_HOST: undefined, IMAGE_HOSTS: new URL(sandbox.url).origin });
     expect(result.code, result.stderr).to.equal(0);
     expect(sandbox.getStats().images).to.equal(2);
     const rows: Array<Record<string, unknown>> = [];
@@ -220,3 +226,74 @@ describe('images', function () {
     expect(await readdir(path.join(folder, 'mirror'))).to.have.length(2);
   });
 });
+
+describe('images: --image-hosts', function () {
+  this.timeout(60_000);
+  /** Requests by path on each server. */
+  const seen = { listed: [] as string[], other: [] as string[] };
+  let listed: Server;
+  let other: Server;
+  let listedOrigin: string;
+  let otherOrigin: string;
+
+  before(async () => {
+    other = createServer((request, response) => {
+      seen.other.push(request.url ?? '');
+      response.writeHead(200, { 'content-type': 'image/jpeg' }).end(sandboxJpeg('other'));
+    });
+    listed = createServer((request, response) => {
+      seen.listed.push(`${request.headers.host} ${request.url}`);
+      if (request.url === '/to-other.jpg') return response.writeHead(302, { location: `${otherOrigin}/cover.jpg` }).end();
+      if (request.url === '/to-localhost.jpg') return response.writeHead(302, { location: `http://localhost:${new URL(listedOrigin).port}/cover.jpg` }).end();
+      if (request.url === '/to-listed.jpg') return response.writeHead(301, { location: '/cover.jpg?redirected' }).end();
+      response.writeHead(200, { 'content-type': 'image/jpeg' }).end(sandboxJpeg(request.url ?? ''));
+    });
+    listedOrigin = await listen(listed);
+    otherOrigin = await listen(other);
+  });
+  after(async () => {
+    await new Promise((resolve) => listed?.close(resolve));
+    await new Promise((resolve) => other?.close(resolve));
+  });
+
+  it('requests covers from listed hosts only, redirects included, and counts the refused sides apart', async () => {
+    const folder = await tempDir('titelive-images-hosts-');
+    const input = path.join(folder, 'products.parquet');
+    const writer = new ParquetFileWriter(input, PRODUCTS_COLUMNS);
+    const row = (ean: string, recto: string, verso: string) => writer.append({ article_gencod: ean, article_imagesUrl: JSON.stringify({ recto, verso }), article_image: 1n, article_image_4: 1n });
+    await row('9780000000019', `${listedOrigin}/cover.jpg`, `${otherOrigin}/direct.jpg`);
+    await row('9780000000026', `${listedOrigin}/to-other.jpg`, `${listedOrigin}/to-localhost.jpg`);
+    await row('9780000000033', 'http://169.254.169.254/latest/meta-data/iam.jpg', `https://images.epagine.fr/019/9780000000019_1_75.jpg`);
+    await row('9780000000040', `${listedOrigin}/to-listed.jpg`, `${listedOrigin.replace('http:', 'https:')}/cover.jpg`);
+    await writer.close();
+    const lines: Array<Record<string, unknown>> = [];
+    const destination = new Writable({ write: (chunk: Buffer, _encoding, done) => { for (const line of chunk.toString().split('\n').filter(Boolean)) lines.push(JSON.parse(line) as Record<string, unknown>); done(); } });
+    const output = path.join(folder, 'images.parquet');
+    await runImages(
+      { mode: 'file', inputParquetPath: input, outputParquetPath: output, imagesUrl: path.join(folder, 'mirror'), http: { maxSockets: 4, timeoutMs: 5_000, maxAttempts: 3, maxImageBytes: 1 << 20 }, maxFailureRatio: 0, allowedHosts: parseAllowedHosts(listedOrigin, '--image-hosts') },
+      { logger: createLogger({ level: 'info', format: 'json', destination }), signal: new AbortController().signal },
+    );
+    expect(seen.other, 'the non-listed server was never asked').to.deep.equal([]);
+    const port = new URL(listedOrigin).port;
+    expect([...seen.listed].sort()).to.deep.equal([`127.0.0.1:${port} /cover.jpg`, `127.0.0.1:${port} /cover.jpg?redirected`, `127.0.0.1:${port} /to-listed.jpg`, `127.0.0.1:${port} /to-localhost.jpg`, `127.0.0.1:${port} /to-other.jpg`]);
+    const rows: Array<Record<string, unknown>> = [];
+    for await (const stored of readStageRows(new LocalStorage(folder), [{ outputs: [{ path: 'images.parquet' }] } as never])) rows.push(stored);
+    const refused = 'failed: host not allowed';
+    expect(rows.map((stored) => [stored.recto_upload_status, stored.verso_upload_status])).to.deep.equal([
+      ['uploaded', refused],
+      [refused, refused],
+      [refused, refused],
+      ['uploaded', refused],
+    ]);
+    const done = lines.find((line) => line.event === 'images_file_done')!;
+    expect(done.counts).to.include({ uploaded: 2, host_not_allowed: 6, failed: 0, unavailable: 0 });
+    const warnings = lines.filter((line) => line.event === 'image_hosts_refused');
+    expect(warnings, 'one line for all the refusals').to.have.length(1);
+    expect(warnings[0]!.count).to.equal(6);
+    expect(String(warnings[0]!.message)).to.contain('IMAGE_HOSTS').and.contain(`redirect to ${otherOrigin}`);
+  });
+});
+
+function listen(server: Server): Promise<string> {
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(`http://127.0.0.1:${(server.address() as AddressInfo).port}`)));
+}

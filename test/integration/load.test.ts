@@ -1,3 +1,4 @@
+import { parseAllowedHosts } from '../../src/runtime/http/host-allowlist.js';
 import { expect } from 'chai';
 import { MongoClient, type Collection, type Document } from 'mongodb';
 import { writeManifest } from '../../src/runtime/manifest.js';
@@ -83,7 +84,7 @@ describe('load (MongoDB)', function () {
     await runPlan(planConfig(sandbox, dataUrl, window), quietContext());
     await runFetch(fetchConfig(sandbox, dataUrl, R1, { index: 0, count: 1 }), quietContext());
     await runParse({ mode: 'run', workers: 0, category: 'paper', runId: R1, dataUrl, shard: { index: 0, count: 1 } }, quietContext());
-    await runImages({ mode: 'run', category: 'paper', runId: R1, dataUrl, shard: { index: 0, count: 1 }, imagesUrl: await tempDir('mirror-'), http: { maxSockets: 8, timeoutMs: 5_000, maxAttempts: 3, maxImageBytes: 1 << 20 }, maxFailureRatio: 0.01 }, quietContext());
+    await runImages({ mode: 'run', category: 'paper', runId: R1, dataUrl, shard: { index: 0, count: 1 }, imagesUrl: await tempDir('mirror-'), http: { maxSockets: 8, timeoutMs: 5_000, maxAttempts: 3, maxImageBytes: 1 << 20 }, maxFailureRatio: 0.01, allowedHosts: parseAllowedHosts(new URL(sandbox.url).origin, 'test') }, quietContext());
   });
   after(async () => {
     await client?.db(database).dropDatabase().catch(() => undefined);

@@ -19,6 +19,8 @@ export interface AgentPoolOptions {
 export interface HostAgents {
   http: http.Agent;
   https: https.Agent;
+  /** Which of the two go through a proxy (which then resolves the host's name). */
+  proxied: { http: boolean; https: boolean };
 }
 
 export interface PoolStats {
@@ -71,7 +73,7 @@ export class AgentPool {
     const httpsAgent = proxy?.httpsProxy && !bypass ? new HttpsProxyAgent({ ...base, proxy: proxy.httpsProxy }) : new https.Agent(base);
     this.countCreatedSockets(httpAgent, host);
     this.countCreatedSockets(httpsAgent, host);
-    return { http: httpAgent, https: httpsAgent };
+    return { http: httpAgent, https: httpsAgent, proxied: { http: httpAgent instanceof HttpProxyAgent, https: httpsAgent instanceof HttpsProxyAgent } };
   }
 
   private countCreatedSockets(agent: http.Agent, host: string): void {

@@ -2,6 +2,7 @@ import got, { type Method } from 'got';
 import type { Logger } from 'pino';
 import { httpRequestDurationSeconds, httpRequestsTotal, httpRetriesTotal, rateLimitWaitSeconds, statusClass } from '../metrics.js';
 import type { AgentPool } from './agent-pool.js';
+import type { AllowedHost } from './host-allowlist.js';
 import { isRetryableError, isRetryableStatus } from './is-retryable.js';
 import { sendWithNodeHttp } from './node-transport.js';
 import { unlimited, type RateLimiter } from './rate-limiter.js';
@@ -38,6 +39,8 @@ export interface HttpRequest {
    * retry holds nothing. Still held when a response is returned: the caller releases it.
    */
   hold?: AttemptHold;
+  /** Hosts the URL and its redirects must be on (see host-allowlist.ts); sent with the node-http transport. */
+  allowedHosts?: readonly AllowedHost[];
 }
 
 export interface AttemptHold {
@@ -139,11 +142,11 @@ export class HttpClient {
   private async send(request: HttpRequest, method: Method, attempt: number): Promise<HttpResponse<string | Buffer>> {
     const headers: Record<string, string> = { 'user-agent': this.options.userAgent ?? 'titelive-etl', ...request.headers };
     const timeoutMs = this.options.timeoutMs ?? 60_000;
-    if (this.options.transport === 'node-http' || request.maxBytes !== undefined) {
+    if (this.options.transport === 'node-http' || request.maxBytes !== undefined || request.allowedHosts !== undefined) {
       const body = request.json === undefined ? request.body : JSON.stringify(request.json);
       if (request.json !== undefined) headers['content-type'] = 'application/json';
       const response = await sendWithNodeHttp(
-        { url: request.url, method, headers, body, signal: request.signal, timeoutMs, maxBytes: request.maxBytes, asText: request.responseType !== 'buffer' },
+        { url: request.url, method, headers, body, signal: request.signal, timeoutMs, maxBytes: request.maxBytes, asText: request.responseType !== 'buffer', ...(request.allowedHosts ? { allowedHosts: request.allowedHosts } : {}) },
         (url) => this.options.pool.agentsFor(url),
       );
       return { ...response, attempts: attempt };
