@@ -76,7 +76,7 @@ async function writeRun(dataUrl: string, run: RunRef): Promise<Array<Record<stri
     const writer = await PartWriter.open(storage, partPath(run, stage, shard), columns);
     for (const row of stageRows) await writer.append(row);
     const output = await writer.commit();
-    await writeManifest(storage, { stage, dataset: run.dataset, runId: run.runId, shardIndex: 0, shardCount: 1, inputs: [], outputs: [output], counts: {}, anomalies: [], details: {}, startedAt: new Date() });
+    await writeManifest(storage, { stage, dataset: run.dataset, runId: run.runId, shardIndex: 0, shardCount: 1, inputs: [], outputs: [output], counts: {}, accounting: { unit: 'rows', in: output.rows, ended: { written: output.rows }, names: {} }, anomalies: [], details: {}, startedAt: new Date() });
   }
   return rows;
 }

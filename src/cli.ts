@@ -5,7 +5,7 @@ import type { Logger } from 'pino';
 import yargs, { type Argv as YargsArgv } from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import {
-  resolveCategory, resolveFetchConfig, resolveImagesConfig, resolveLimit, resolveLoadConfig, resolveTelemetryConfig, resolveLogConfig, resolveParseConfig, resolvePipelineConfig, resolvePlanConfig, resolveWindow, type LogConfig,
+  resolveCategory, resolveFetchConfig, resolveImagesConfig, resolveLimit, resolveLoadConfig, resolveTelemetryConfig, resolveLogConfig, resolveParseConfig, resolvePipelineConfig, resolvePlanConfig, resolveRunConfig, resolveWindow, type LogConfig,
 } from './config.js';
 import { OBSERVABILITY_OPTIONS, RUN_OPTIONS, SHARD_OPTIONS, TITELIVE_OPTIONS, sourceOf, yargsOptions } from './options.js';
 import { today } from './runtime/calendar.js';
@@ -51,6 +51,7 @@ const runParse: Work<ParseConfig> = async (config, context) => {
 const runImages = loadedOnUse(async () => (await import('./stages/images.js')).runImages);
 const runLoad = loadedOnUse(async () => (await import('./stages/load.js')).runLoad);
 const runLocal = loadedOnUse(async () => (await import('./stages/run-local.js')).runLocal);
+const runVerify = loadedOnUse(async () => (await import('./stages/verify.js')).runVerify);
 const runPipelineCommand = loadedOnUse(async () => (await import('./k8s/pipeline-command.js')).runPipelineCommand);
 
 /** Resolves the config (exit 2 on a bad one, before any work), then runs the stage in the job harness. */
@@ -206,6 +207,13 @@ export function buildCli(args: string[]): YargsArgv {
       (argv) => stageCommand('load', argv, resolveLoadConfig, runLoad),
     )
     .command(
+      'verify',
+      "Reconcile a run from its manifests: every stage's inputs accounted for (in = Σ ended), its parts present, and each stage's input equal to what the one before handed on; exits 4 when not",
+      (y) => y.options(yargsOptions([...RUN_OPTIONS, ...OBSERVABILITY_OPTIONS]))
+        .example('$0 verify --category paper --run-id 2024-01-08 --data-url gs://bucket/runs', ''),
+      (argv) => stageCommand('verify', argv, async (a, e) => resolveRunConfig(a, e), runVerify),
+    )
+    .command(
       'pipeline',
       "Run the stages in order on Kubernetes as Jobs made from the chart's stage CronJobs; skips complete stages, so a rerun resumes",
       (y) => y.options(yargsOptions([...RUN_OPTIONS, 'release', 'namespace', 'kubeconfig', 'owner-job', 'stages', 'poll-interval-ms', ...OBSERVABILITY_OPTIONS]))
@@ -241,7 +249,7 @@ export function buildCli(args: string[]): YargsArgv {
         }
       },
     )
-    .demandCommand(1, 'Name a command: plan, fetch, parse, images, load, pipeline, run-local or sandbox.')
+    .demandCommand(1, 'Name a command: plan, fetch, parse, images, load, verify, pipeline, run-local or sandbox.')
     .strict()
     .env(false)
     .wrap(Math.min(120, process.stdout.columns ?? 100))

@@ -3,10 +3,11 @@ import { stageCompletion } from '../runtime/completion.js';
 import type { JobContext } from '../runtime/harness.js';
 import { openStorage } from '../runtime/storage/open-storage.js';
 import { STAGE_FOLDERS, type Stage } from '../stages/stage-outputs.js';
+import { verifyRun } from '../stages/verify.js';
 import { KubernetesJobsApi } from './kubernetes-jobs-api.js';
 import { runPipeline } from './pipeline.js';
 
-/** `titelive-etl pipeline`: the orchestrator on the cluster the kubeconfig (or the pod) points at. */
+/** `titelive-etl pipeline`: the orchestrator on the cluster the kubeconfig (or the pod) points at; verifies the run at the end. */
 export async function runPipelineCommand(config: PipelineCommandConfig, { logger, signal }: JobContext): Promise<void> {
   const api = await KubernetesJobsApi.connect({ kubeconfig: config.kubeconfig, namespace: config.namespace });
   const storage = openStorage(config.dataUrl);
@@ -20,4 +21,6 @@ export async function runPipelineCommand(config: PipelineCommandConfig, { logger
       signal,
     },
   );
+  // Last: the run's manifests must add up from plan to the last stage that ran.
+  await verifyRun(storage, run, logger, process.stdout);
 }

@@ -4,6 +4,7 @@ export const ExitCode = {
   WORK_FAILED: 1,
   CONFIG: 2,
   UPSTREAM_INCOMPLETE: 3,
+  RECONCILIATION_FAILED: 4,
   INTERRUPTED: 130,
   TERMINATED: 143,
 } as const;
@@ -18,6 +19,12 @@ export class ConfigError extends Error {
 export class UpstreamIncompleteError extends Error {
   readonly exitCode = ExitCode.UPSTREAM_INCOMPLETE;
   override name = 'UpstreamIncompleteError';
+}
+
+/** A run's manifests do not add up (`verify`): rerunning will not change them; a person must look. */
+export class ReconciliationError extends Error {
+  readonly exitCode = ExitCode.RECONCILIATION_FAILED;
+  override name = 'ReconciliationError';
 }
 
 /** The work ran but some of it failed; the shard's manifest is not written. */

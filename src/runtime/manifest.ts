@@ -1,3 +1,4 @@
+import type { Accounting } from './accounting.js';
 import { manifestFolder, manifestPath, type RunRef } from './run-layout.js';
 import type { Storage } from './storage/storage.js';
 import { NotFoundError } from './storage/storage.js';
@@ -21,6 +22,8 @@ export interface ShardManifest {
   outputs: ManifestFile[];
   /** Items by outcome (found, deleted, failed, planned…). */
   counts: Record<string, number>;
+  /** Every input of the shard and how it ended; `in` = Σ `ended` (see accounting.ts). */
+  accounting: Accounting;
   /** Things a person should look at even though the shard succeeded. */
   anomalies: Array<Record<string, unknown>>;
   /** Stage-specific facts (window, limits) that later stages or people need. */

@@ -81,3 +81,12 @@ export async function* readStageRows(storage: Storage, manifests: readonly Shard
     for (const output of manifest.outputs) yield* readStoredRows(storage, output.path, options);
   }
 }
+
+/** The local file behind `file`: itself on local storage, else a copy made in `folder`. */
+export async function localCopyOf(storage: Storage, file: string, folder: string): Promise<string> {
+  const local = storage.localFile(file);
+  if (local) return local;
+  const copy = path.join(folder, path.basename(file) || 'input.parquet');
+  await storage.getFile(file, copy);
+  return copy;
+}

@@ -2,6 +2,7 @@ import type { FetchConfig } from '../config.js';
 import { requireStageComplete } from '../runtime/completion.js';
 import { ConfigError, StoppedError, WorkFailedError, messageOf } from '../runtime/errors.js';
 import type { JobContext } from '../runtime/harness.js';
+import { Tally } from '../runtime/accounting.js';
 import { writeManifest, type ShardManifest } from '../runtime/manifest.js';
 import { itemsTotal } from '../runtime/metrics.js';
 import { chunk } from '../runtime/concurrency/batches.js';
@@ -50,7 +51,7 @@ export async function runFetch(config: FetchConfig, { logger, signal }: JobConte
   const storage = openStorage(config.dataUrl);
   const run: RunRef = { dataset: config.category, runId: config.runId };
   const planManifests = await requireStageComplete(storage, run, 'plan', 'fetch');
-  const eans = await shardEans(storage, planManifests, config);
+  const { eans, overLimit } = await shardEans(storage, planManifests, config);
   const label = `fetch ${config.category} shard ${config.shard.index + 1}/${config.shard.count}`;
   logger.info({ event: 'fetch_started', eans: eans.length }, `${label}: ${eans.length} EANs to fetch`);
 
@@ -84,6 +85,10 @@ export async function runFetch(config: FetchConfig, { logger, signal }: JobConte
   const output = await writer.commit();
   progress.log('done');
   const counts = { found: 0, deleted: 0, failed: 0, ...progress.countsByOutcome() };
+  // The shard's EANs in the plan: each fetched once (found, deleted or failed) or past --limit.
+  const accounting = new Tally('EANs', ['found', 'deleted', 'failed', 'over_limit']);
+  for (const ending of ['found', 'deleted', 'failed'] as const) accounting.readAndEnd(ending, counts[ending]);
+  accounting.readAndEnd('over_limit', overLimit);
   if (counts.failed > 0) {
     throw new WorkFailedError(
       `${label}: ${counts.failed} of ${eans.length} EANs failed after retries (${firstFailures.join('; ')}); ` +
@@ -99,6 +104,7 @@ export async function runFetch(config: FetchConfig, { logger, signal }: JobConte
     inputs: planManifests.flatMap((manifest) => manifest.outputs.map((file) => file.path)),
     outputs: [output],
     counts,
+    accounting: accounting.toJSON(),
     anomalies: [],
     details: { limit: config.limit ?? null, eans: eans.length, batchSize: config.batchSize },
     startedAt,
@@ -106,14 +112,15 @@ export async function runFetch(config: FetchConfig, { logger, signal }: JobConte
 }
 
 /** This shard's EANs from the plan, by the shard assignment function, sorted and capped by --limit. */
-async function shardEans(storage: ReturnType<typeof openStorage>, planManifests: ShardManifest[], config: FetchConfig): Promise<string[]> {
+async function shardEans(storage: ReturnType<typeof openStorage>, planManifests: ShardManifest[], config: FetchConfig): Promise<{ eans: string[]; overLimit: number }> {
   const mine = new Set<string>();
   for await (const row of readStageRows(storage, planManifests, { columns: ['ean'] })) {
     const ean = String(row.ean);
     if (belongsToShard(ean, config.shard)) mine.add(ean);
   }
   const sorted = [...mine].sort();
-  return config.limit === undefined ? sorted : sorted.slice(0, config.limit);
+  const eans = config.limit === undefined ? sorted : sorted.slice(0, config.limit);
+  return { eans, overLimit: sorted.length - eans.length };
 }
 
 /** One /ean call's worth of EANs → one row per EAN, in the batch's order. */

@@ -7,10 +7,16 @@ import { HttpClient, describeUrl, type AttemptHold } from '../runtime/http/http-
 import { ResponseTooLargeError } from '../runtime/http/node-transport.js';
 import { admitUrl, describeAllowedHosts, HostNotAllowedError, type AllowedHost } from '../runtime/http/host-allowlist.js';
 import { checkImage } from '../runtime/image-bytes.js';
+import { Tally, type Accounting } from '../runtime/accounting.js';
 import { writeManifest, type ShardManifest } from '../runtime/manifest.js';
 import { httpSocketsInUse, httpSocketsOpened, itemsTotal, transferredBytesTotal } from '../runtime/metrics.js';
 import { forEachCompleted } from '../runtime/concurrency/for-each-completed.js';
-import { PartWriter, readStageRows, readStoredRows } from '../runtime/part-io.js';
+import { PartWriter, localCopyOf, readStageRows } from '../runtime/part-io.js';
+import { checkParquetInput } from '../runtime/parquet/input-file-check.js';
+import { readParquetRows } from '../runtime/parquet/parquet-reader.js';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import type { ColumnSpec } from '../runtime/parquet/parquet-schema.js';
 import { Progress } from '../runtime/progress.js';
 import { partPath, type RunRef } from '../runtime/run-layout.js';
@@ -114,6 +120,7 @@ async function imagesRun(config: ImagesRunConfig, context: JobContext): Promise<
     inputs: products.flatMap((manifest) => manifest.outputs.map((file) => file.path)),
     outputs: [output],
     counts: result.counts,
+    accounting: result.accounting,
     anomalies: failureAnomalies(result.failures),
     details: { imagesUrl: config.imagesUrl, maxSockets: config.http.maxSockets, socketsOpened: result.socketsOpened, peakImageBytes: result.peakImageBytes },
     startedAt,
@@ -127,12 +134,19 @@ async function imagesFile(config: ImagesFileConfig, context: JobContext): Promis
   if (!(await inputStorage.exists(input.name))) throw new ConfigError(`--input-parquet-path: ${config.inputParquetPath} does not exist`);
   const outputStorage = openStorage(output.folder, '--output-parquet-path');
   const rows: ImageRow[] = [];
-  for await (const row of readStoredRows(inputStorage, input.name, { columns: SOURCE_COLUMNS })) rows.push(imageRow(String(row.article_gencod ?? ''), row));
+  const scratch = await mkdtemp(path.join(tmpdir(), 'titelive-etl-images-'));
+  try {
+    const local = await localCopyOf(inputStorage, input.name, scratch);
+    await checkParquetInput(local, `--input-parquet-path ${inputStorage.locate(input.name)}`, SOURCE_COLUMNS, `a products file written by parse (columns ${SOURCE_COLUMNS.join(', ')})`);
+    for await (const row of readParquetRows(local, { columns: SOURCE_COLUMNS })) rows.push(imageRow(String(row.article_gencod ?? ''), row));
+  } finally {
+    await rm(scratch, { recursive: true, force: true });
+  }
   const writer = await PartWriter.open(outputStorage, output.name, IMAGES_COLUMNS, { stage: 'images' });
   const result = await mirrorRows(rows, writer, config, context, 'images');
   const file = await writer.commit();
   const where = outputStorage.locate(file.path);
-  context.logger.info({ event: 'images_file_done', counts: result.counts, output: where, socketsOpened: result.socketsOpened, peakImageBytes: result.peakImageBytes }, `images: ${rows.length} rows → ${where} (${describeCounts(result.counts)}; ${result.socketsOpened} sockets opened)`);
+  context.logger.info({ event: 'images_file_done', counts: result.counts, accounting: result.accounting, output: where, socketsOpened: result.socketsOpened, peakImageBytes: result.peakImageBytes }, `images: ${rows.length} rows → ${where} (${describeCounts(result.counts)}; ${result.socketsOpened} sockets opened)`);
   failIfTooManyFailures(result, config, 'images', `the statuses are in ${where}; run again to retry them`);
 }
 
@@ -150,7 +164,10 @@ function imageRow(ean: string, row: Record<string, unknown>): ImageRow {
 }
 
 interface MirrorResult {
+  /** By distinct URL for the download outcomes, by side for no_url and skipped_flag. */
   counts: Record<string, number>;
+  /** Every side of every row, and how it ended. */
+  accounting: Accounting;
   /** Distinct URLs of the shard: the failure ratio's denominator (its numerator is counts.failed). */
   attempted: number;
   /** Every side that did not end in the mirror, with its row's EAN and its class. */
@@ -186,7 +203,8 @@ async function mirrorRows(rows: ImageRow[], writer: PartWriter, config: ImagesCo
   const outcomes = new Map<string, ImageOutcome>();
   const progress = new Progress(logger, label, urls.length, 'images');
   const counts: Record<string, number> = { rows: 0, uploaded: 0, already_present: 0, failed: 0, unavailable: 0, host_not_allowed: 0, no_url: 0, skipped_flag: 0 };
-  const result: MirrorResult = { counts, attempted: urls.length, failures: [], socketsOpened: 0, peakImageBytes: 0 };
+  const sides = new Tally('image sides', ['uploaded', 'already_present', 'failed', 'unavailable', 'host_not_allowed', 'no_url', 'skipped_flag']);
+  const result: MirrorResult = { counts, accounting: sides.toJSON(), attempted: urls.length, failures: [], socketsOpened: 0, peakImageBytes: 0 };
   const inMemory = { bytes: 0, peak: 0 };
   const sockets = setInterval(() => recordSockets(pool), 1_000);
   try {
@@ -210,8 +228,11 @@ async function mirrorRows(rows: ImageRow[], writer: PartWriter, config: ImagesCo
         const name = url === null ? null : objectNameFor(url);
         const outcome = status ? undefined : outcomes.get(url!);
         if (status) counts[status] = (counts[status] ?? 0) + 1;
-        if (outcome && (outcome.kind === 'failed' || outcome.kind === 'unavailable' || outcome.kind === 'host_not_allowed')) {
-          result.failures.push({ ean: row.ean, side, url: urlForMessages(url!), kind: outcome.kind, status: outcome.status, ...(outcome.detail ? { detail: outcome.detail } : {}) });
+        const ending = status ?? outcome!.kind;
+        const failedSide = ending === 'failed' || ending === 'unavailable' || ending === 'host_not_allowed';
+        sides.readAndEnd(ending, 1, failedSide ? `${row.ean} ${side}` : undefined);
+        if (outcome && failedSide) {
+          result.failures.push({ ean: row.ean, side, url: urlForMessages(url!), kind: ending, status: outcome.status, ...(outcome.detail ? { detail: outcome.detail } : {}) });
         }
         values[side] = url;
         values[`${side}_uuid`] = status ? null : name;
@@ -220,6 +241,7 @@ async function mirrorRows(rows: ImageRow[], writer: PartWriter, config: ImagesCo
       });
       await writer.append(values);
     }
+    result.accounting = sides.toJSON();
   } catch (error) {
     await writer.discard();
     throw error;

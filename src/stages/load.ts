@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import { requireStageComplete } from '../runtime/completion.js';
 import { WorkFailedError } from '../runtime/errors.js';
 import type { JobContext } from '../runtime/harness.js';
+import { Tally } from '../runtime/accounting.js';
 import { writeManifest, type ShardManifest } from '../runtime/manifest.js';
 import { itemsTotal, mongodbWritesTotal } from '../runtime/metrics.js';
 import { KeySet } from '../runtime/key-set.js';
@@ -73,6 +74,8 @@ export async function runLoad(config: LoadConfig, { logger, signal }: JobContext
   let states: StoredStates;
   const counts: Counts = { inserted: 0, updated: 0, unchanged: 0, deleted: 0, rejected: 0 };
   const rejections: Array<{ ean: string; reason: string }> = [];
+  // The shard's products rows and deleted EANs, each ending in one write outcome; rejected ones named.
+  const documents = new Tally('documents', ['inserted', 'updated', 'unchanged', 'deleted', 'rejected']);
   const progress = new Progress(logger, label, total + deleted.length, 'documents');
   try {
     const collection = await prepareCollection(connection.client.db(config.database), config.collection, logger, label);
@@ -83,12 +86,15 @@ export async function runLoad(config: LoadConfig, { logger, signal }: JobContext
     logger.info({ event: 'stored_state', mode: states.mode, documents: wanted.size }, `${label}: ${wanted.size} documents to compare, stored state read by ${states.mode === 'scan' ? 'one scan of the collection' : '_id lookups per batch'}`);
     async function* myRows() {
       for await (const row of readStageRows(storage, productManifests, { columns: PRODUCTS_COLUMNS.map((column) => column.name) })) {
-        if (mine(row.article_gencod)) yield row;
-        else progress.add('other_shards');
+        if (mine(row.article_gencod)) {
+          documents.add();
+          yield row;
+        } else progress.add('other_shards');
       }
     }
     const outcome = (kind: keyof Counts, ean?: string, reason?: string) => {
       counts[kind] += 1;
+      documents.end(kind, 1, kind === 'rejected' ? ean : undefined);
       progress.add(kind);
       itemsTotal.inc({ stage: 'load', outcome: kind });
       if (kind !== 'unchanged') mongodbWritesTotal.inc({ outcome: kind });
@@ -106,6 +112,7 @@ export async function runLoad(config: LoadConfig, { logger, signal }: JobContext
       () => undefined,
       signal,
     );
+    documents.add(deleted.length);
     for (let i = 0; i < deleted.length; i += config.batchSize) {
       signal.throwIfAborted();
       await markDeleted(collection, deleted.slice(i, i + config.batchSize), config, outcome);
@@ -119,10 +126,10 @@ export async function runLoad(config: LoadConfig, { logger, signal }: JobContext
   }
   progress.log('done');
   // Over the shard's documents, written or not: a rerun that writes only what was rejected is judged as the first run.
-  const documents = counts.inserted + counts.updated + counts.unchanged + counts.deleted + counts.rejected;
-  if (documents > 0 && counts.rejected / documents > config.maxFailureRatio) {
+  const shardDocuments = counts.inserted + counts.updated + counts.unchanged + counts.deleted + counts.rejected;
+  if (shardDocuments > 0 && counts.rejected / shardDocuments > config.maxFailureRatio) {
     throw new WorkFailedError(
-      `${label}: the server rejected ${counts.rejected} of the shard's ${documents} documents (> --max-failure-ratio ${config.maxFailureRatio}), e.g. ` +
+      `${label}: the server rejected ${counts.rejected} of the shard's ${shardDocuments} documents (> --max-failure-ratio ${config.maxFailureRatio}), e.g. ` +
         `${rejections.slice(0, 3).map((rejection) => `${rejection.ean}: ${rejection.reason}`).join('; ')}; no manifest was written — fix and rerun this shard`,
     );
   }
@@ -135,6 +142,7 @@ export async function runLoad(config: LoadConfig, { logger, signal }: JobContext
     inputs: [...productManifests, ...imageManifests, ...fetchManifests].flatMap((manifest) => manifest.outputs.map((file) => file.path)),
     outputs: [],
     counts,
+    accounting: documents.toJSON(),
     anomalies: rejections.map((rejection) => ({ type: 'rejected', ...rejection })),
     details: { database: config.database, collection: config.collection, batchSize: config.batchSize },
     startedAt,

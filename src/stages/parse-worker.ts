@@ -27,10 +27,19 @@ export interface ParseTask {
   shard?: Shard;
   /** EANs written by earlier batches: their rows are left out. */
   dropEans?: string[];
+  /** File mode: the column that names a product (the seed's index `id`), when the file has one. */
+  idColumn?: string;
 }
 
-/** What became of one parsed product. */
-export type ProductOutcome = 'rows' | 'filtered_old' | 'article_missing' | 'unreadable';
+/**
+ * What became of one parsed product: rows written, all its articles before the window, no
+ * article (run mode: not the one fetched for), `data` not a JSON object, or no `data` at all.
+ */
+export type ProductOutcome = 'rows' | 'filtered_old' | 'article_missing' | 'unreadable' | 'no_data';
+
+/** Outcomes whose products are named (file mode: by id or row number), a few per batch. */
+export const NAMED_OUTCOMES: readonly ProductOutcome[] = ['unreadable', 'no_data', 'article_missing'];
+const NAMES_PER_BATCH = 100;
 
 export interface FlattenSummary {
   /** Raw rows read from the range. */
@@ -39,6 +48,8 @@ export interface FlattenSummary {
   skipped: Record<string, number>;
   /** Per parsed product, in order. */
   outcomes: ProductOutcome[];
+  /** File mode: the id (or `row N`) of the first products of each NAMED_OUTCOMES outcome. */
+  named: Array<[ProductOutcome, string]>;
   /** Run mode: the EAN each parsed product was fetched for (unique within the batch). */
   fetchedEans: string[];
   /** Articles left out for being modified before the window. */
@@ -85,8 +96,8 @@ async function parseInto(task: ParseTask, columns: ColumnBuffer[]): Promise<Pars
   for (const range of task.ranges) {
     // Text comes as UTF-8 bytes and each product is read from them directly, so a range never
     // holds its JSON as strings; one range's raw rows at a time.
-    const rows = await readParquetRange(range, task.shard ? ['ean', 'status', 'data'] : ['data'], { textAsBytes: true });
-    parseRows(rows, task, columns, batch);
+    const rows = await readParquetRange(range, task.shard ? ['ean', 'status', 'data'] : task.idColumn ? ['data', task.idColumn] : ['data'], { textAsBytes: true });
+    parseRows(rows, range.rowStart, task, columns, batch);
   }
   const { summary, notes } = batch;
   summary.coercedToNull = countsByColumn(notes.coercedToNull);
@@ -106,15 +117,21 @@ interface BatchState {
 
 function newBatch(): BatchState {
   return {
-    summary: { inputRows: 0, skipped: {}, outcomes: [], fetchedEans: [], filteredOld: 0, gencods: [], noEan: 0, duplicates: 0, coercedToNull: [], textToNumber: [], numberToText: [], extraFields: [] },
+    summary: { inputRows: 0, skipped: {}, outcomes: [], named: [], fetchedEans: [], filteredOld: 0, gencods: [], noEan: 0, duplicates: 0, coercedToNull: [], textToNumber: [], numberToText: [], extraFields: [] },
     notes: newNotes(),
     inBatch: new Set<string>(),
   };
 }
 
 /** A range's products into `columns`, row by row; a plain function, which V8 optimizes once. */
-function parseRows(rows: Row[], task: ParseTask, columns: ColumnBuffer[], { summary, notes, inBatch }: BatchState): void {
+function parseRows(rows: Row[], firstRow: number, task: ParseTask, columns: ColumnBuffer[], { summary, notes, inBatch }: BatchState): void {
   summary.inputRows += rows.length;
+  const record = (outcome: ProductOutcome, raw: Row, index: number) => {
+    summary.outcomes.push(outcome);
+    if (task.shard || !NAMED_OUTCOMES.includes(outcome) || summary.named.filter(([named]) => named === outcome).length >= NAMES_PER_BATCH) return;
+    const id = task.idColumn ? raw[task.idColumn] : undefined;
+    summary.named.push([outcome, id === undefined || id === null ? `row ${firstRow + index}` : `${task.idColumn} ${textOf(id)}`]);
+  };
   /** Is a row with this `article_gencod` written? Rows without one, and file mode's repeats, are not. */
   const keepRow = (gencod: FlatValue): boolean => {
     if (typeof gencod !== 'string' || gencod.trim() === '') {
@@ -148,14 +165,18 @@ function parseRows(rows: Row[], task: ParseTask, columns: ColumnBuffer[], { summ
     if (raw.data instanceof Uint8Array) {
       const fast = flattenProductBytes(raw.data, { ean, windowStart: task.windowStart }, notes, columns, keepRow);
       if (fast) {
-        summary.outcomes.push(outcomeOf(fast.rows, fast.filteredOld));
+        record(outcomeOf(fast.rows, fast.filteredOld), raw, index);
         summary.filteredOld += fast.filteredOld;
         continue;
       }
     }
     const product = parseProduct(raw.data);
-    const flat = product ? flattenProductCells(product, { ean, windowStart: task.windowStart }, notes) : { rows: [], filteredOld: 0 };
-    summary.outcomes.push(product === undefined ? 'unreadable' : outcomeOf(flat.rows.length, flat.filteredOld));
+    if (typeof product === 'string') {
+      record(product, raw, index);
+      continue;
+    }
+    const flat = flattenProductCells(product, { ean, windowStart: task.windowStart }, notes);
+    record(outcomeOf(flat.rows.length, flat.filteredOld), raw, index);
     summary.filteredOld += flat.filteredOld;
     for (const cells of flat.rows) {
       // Cells already have the writer's types (see FlatValue).
@@ -176,13 +197,17 @@ function skipReason(ean: string, status: string, shard: Shard, inBatch: Readonly
   return inBatch.has(ean) ? 'duplicate' : undefined;
 }
 
-/** The product in a raw `data` cell; undefined when it is not JSON. */
-function parseProduct(data: unknown): TiteliveProduct | undefined {
+/** The product in a raw `data` cell, or why there is none. */
+function parseProduct(data: unknown): TiteliveProduct | 'no_data' | 'unreadable' {
+  if (data === null || data === undefined) return 'no_data';
+  let value: unknown;
   try {
-    return JSON.parse(textOf(data)) as TiteliveProduct;
+    value = JSON.parse(textOf(data));
   } catch {
-    return undefined;
+    return 'unreadable';
   }
+  if (value === null) return 'no_data';
+  return typeof value === 'object' && !Array.isArray(value) ? (value as TiteliveProduct) : 'unreadable';
 }
 
 const utf8 = new TextDecoder();

@@ -3,9 +3,11 @@ import type { Logger } from 'pino';
 import { requireStageComplete } from '../runtime/completion.js';
 import { ConfigError } from '../runtime/errors.js';
 import type { JobContext } from '../runtime/harness.js';
+import { Tally } from '../runtime/accounting.js';
 import { writeManifest, type ShardManifest } from '../runtime/manifest.js';
 import { itemsTotal } from '../runtime/metrics.js';
-import { PartWriter } from '../runtime/part-io.js';
+import { PartWriter, localCopyOf } from '../runtime/part-io.js';
+import { checkParquetInput } from '../runtime/parquet/input-file-check.js';
 import { parquetRowRanges, type RowRange } from '../runtime/parquet/parquet-reader.js';
 import type { Storage } from '../runtime/storage/storage.js';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -20,7 +22,7 @@ import { PRODUCTS_COLUMNS } from '../titelive/product-columns.js';
 import { batches } from '../runtime/concurrency/batches.js';
 import { forEachInOrder } from '../runtime/concurrency/for-each-in-order.js';
 import { KeySet } from '../runtime/key-set.js';
-import { parseBatch, type FlattenSummary, type ParseReply, type ParseTask } from './parse-worker.js';
+import { NAMED_OUTCOMES, parseBatch, type FlattenSummary, type ParseReply, type ParseTask } from './parse-worker.js';
 import { startParseWorkers, type ParseWorkers } from './parse-pool.js';
 import { STAGE_FOLDERS } from './stage-outputs.js';
 
@@ -72,7 +74,7 @@ const ARTICLES_PER_PRODUCT = 2;
  */
 async function parseStream(
   ranges: AsyncIterable<RowRange>,
-  options: { windowStart: string; workers: ParseWorkers | undefined; shard?: Shard; notes: FlattenNotes; signal: AbortSignal },
+  options: { windowStart: string; workers: ParseWorkers | undefined; shard?: Shard; idColumn?: string; notes: FlattenNotes; signal: AbortSignal },
   writer: PartWriter,
   takeBatch: (summary: FlattenSummary) => string[],
 ): Promise<void> {
@@ -85,7 +87,7 @@ async function parseStream(
     batches(ranges, RANGES_PER_BATCH),
     { concurrency, window: concurrency + (workers?.size ?? 0) },
     (batch) => {
-      const task: ParseTask = { ranges: batch, windowStart: options.windowStart, ...(options.shard ? { shard: options.shard } : {}) };
+      const task: ParseTask = { ranges: batch, windowStart: options.windowStart, ...(options.shard ? { shard: options.shard } : {}), ...(options.idColumn ? { idColumn: options.idColumn } : {}) };
       return run(task).then((reply) => ({ task, reply }));
     },
     async ({ task, reply }) => {
@@ -108,16 +110,14 @@ async function parseStream(
  * The row ranges of stored Parquet files, each file copied to `scratch` first when it is not
  * local (workers read local files).
  */
-async function* storedRowRanges(storage: Storage, files: readonly string[], scratch: string, onFile?: (ranges: readonly RowRange[]) => void): AsyncGenerator<RowRange> {
+async function* storedRowRanges(storage: Storage, files: readonly string[], scratch: string): AsyncGenerator<RowRange> {
   for (const [index, file] of files.entries()) {
     let local = storage.localFile(file);
     if (!local) {
       local = path.join(scratch, `input-${index}.parquet`);
       await storage.getFile(file, local);
     }
-    const ranges = await parquetRowRanges(local, RANGE_ROWS, 'data');
-    onFile?.(ranges);
-    yield* ranges;
+    yield* await parquetRowRanges(local, RANGE_ROWS, 'data');
   }
 }
 
@@ -149,7 +149,9 @@ async function parseRun(config: ParseRunConfig, { logger, signal }: JobContext, 
   const label = `parse ${config.category} shard ${config.shard.index + 1}/${config.shard.count}`;
   const writer = await PartWriter.open(storage, partPath(run, PRODUCTS_FOLDER, config.shard), PRODUCTS_COLUMNS, { stage: 'parse' });
   const progress = new Progress(logger, label, total, 'raw rows');
-  const counts = { rows: 0, filtered_old: 0, skipped_deleted: 0, skipped_failed: 0, article_missing: 0, duplicate: 0, unreadable: 0 };
+  const counts = { rows: 0, filtered_old: 0, skipped_deleted: 0, skipped_failed: 0, article_missing: 0, duplicate: 0, unreadable: 0, no_data: 0 };
+  // The shard's raw rows, each ending one way: `written` is a products row; names are EANs.
+  const accounting = new Tally('raw rows', ['written', 'filtered_old', 'skipped_deleted', 'skipped_failed', 'article_missing', 'duplicate', 'unreadable', 'no_data']);
   const notes = newNotes();
   // This shard's share of the fetched rows: about one EAN each.
   const seen = new KeySet(Math.ceil(total / config.shard.count));
@@ -158,7 +160,10 @@ async function parseRun(config: ParseRunConfig, { logger, signal }: JobContext, 
   try {
     await parseStream(storedRowRanges(storage, inputs, scratch), { windowStart, workers, shard: config.shard, notes, signal }, writer, (summary) => {
       for (const [reason, count] of Object.entries(summary.skipped)) {
-        if (reason !== 'other_shards') counts[reason as keyof typeof counts] += count;
+        if (reason !== 'other_shards') {
+          counts[reason as keyof typeof counts] += count;
+          accounting.readAndEnd(reason, count);
+        }
         progress.add(reason, count);
       }
       // First occurrence wins: a product fetched for an EAN an earlier batch had is left out.
@@ -168,9 +173,11 @@ async function parseRun(config: ParseRunConfig, { logger, signal }: JobContext, 
         if (seen.add(ean)) {
           counts[outcome] += 1;
           progress.add(outcome);
+          accounting.readAndEnd(outcome === 'rows' ? 'written' : outcome, 1, NAMED_OUTCOMES.includes(outcome) ? ean : undefined);
         } else {
           counts.duplicate += 1;
           progress.add('duplicate');
+          accounting.readAndEnd('duplicate');
           if (outcome === 'rows') drop.push(ean);
         }
       });
@@ -196,6 +203,7 @@ async function parseRun(config: ParseRunConfig, { logger, signal }: JobContext, 
     inputs,
     outputs: [output],
     counts,
+    accounting: accounting.toJSON(),
     anomalies: described.anomalies,
     details: { windowStart, columns: PRODUCTS_COLUMNS.length, coercions: described.coercions },
     startedAt,
@@ -205,7 +213,8 @@ async function parseRun(config: ParseRunConfig, { logger, signal }: JobContext, 
 /**
  * File mode, as the seed's parse_products.py: every article of every product, filtered by date,
  * each article EAN once (the seed drops exact duplicates only), rows without an EAN counted
- * and left out.
+ * and left out. Every product is accounted for in the last log line, and those without rows
+ * named (by `id`, or row number).
  */
 async function parseFile(config: ParseFileConfig, { logger, signal }: JobContext, workers: ParseWorkers | undefined): Promise<void> {
   const input = splitLocation(config.inputFilePath);
@@ -213,40 +222,54 @@ async function parseFile(config: ParseFileConfig, { logger, signal }: JobContext
   const inputStorage = openStorage(input.folder, '--input-file-path');
   if (!(await inputStorage.exists(input.name))) throw new ConfigError(`--input-file-path: ${config.inputFilePath} does not exist`);
   const outputStorage = openStorage(output.folder, '--output-file-path');
-  const writer = await PartWriter.open(outputStorage, output.name, PRODUCTS_COLUMNS, { stage: 'parse' });
-  const counts = { products: 0, rows: 0, filtered_old: 0, no_ean: 0, duplicate: 0, unreadable: 0 };
-  const notes = newNotes();
-  // Both are made again once the input's row count is known (after a copy from remote storage).
-  let progress = new Progress(logger, `parse ${path.basename(config.inputFilePath)}`, 0, 'products');
-  let seen = new KeySet();
-  const sizeFor = (ranges: readonly RowRange[]) => {
-    const products = ranges.reduce((sum, range) => sum + range.rowEnd - range.rowStart, 0);
-    progress = new Progress(logger, `parse ${path.basename(config.inputFilePath)}`, products, 'products');
-    seen = new KeySet(products * ARTICLES_PER_PRODUCT);
-  };
   const scratch = await mkdtemp(path.join(tmpdir(), 'titelive-etl-parse-'));
   try {
-    await parseStream(storedRowRanges(inputStorage, [input.name], scratch, sizeFor), { windowStart: config.minModifiedDate, workers, notes, signal }, writer, (summary) => {
-      counts.products += summary.inputRows;
-      progress.add('products', summary.inputRows);
-      counts.unreadable += summary.outcomes.filter((outcome) => outcome === 'unreadable').length;
-      counts.filtered_old += summary.filteredOld;
-      counts.no_ean += summary.noEan;
-      // The seed keeps one of each exact duplicate; here, each article EAN once, first one wins.
-      const drop = summary.gencods.filter((gencod) => !seen.add(gencod));
-      counts.duplicate += summary.duplicates + drop.length;
-      counts.rows += summary.gencods.length - drop.length;
-      return drop;
-    });
-  } catch (error) {
-    await writer.discard();
-    throw error;
+    const local = await localCopyOf(inputStorage, input.name, scratch);
+    const info = await checkParquetInput(local, `--input-file-path ${inputStorage.locate(input.name)}`, ['data'], 'the seed extract format: a Parquet file with a "data" column of product JSON (index "id")');
+    const idColumn = info.columns.includes('id') ? 'id' : undefined;
+    const label = `parse ${path.basename(config.inputFilePath)}`;
+    const writer = await PartWriter.open(outputStorage, output.name, PRODUCTS_COLUMNS, { stage: 'parse' });
+    const counts = { products: 0, rows: 0, filtered_old: 0, no_ean: 0, duplicate: 0, unreadable: 0, no_data: 0, article_missing: 0 };
+    const products = new Tally('products', ['flattened', 'filtered_old', 'article_missing', 'unreadable', 'no_data']);
+    const notes = newNotes();
+    const progress = new Progress(logger, label, info.rows, 'products');
+    const seen = new KeySet(info.rows * ARTICLES_PER_PRODUCT);
+    const ranges = async function* () {
+      yield* await parquetRowRanges(local, RANGE_ROWS, 'data');
+    };
+    try {
+      await parseStream(ranges(), { windowStart: config.minModifiedDate, workers, notes, signal, ...(idColumn ? { idColumn } : {}) }, writer, (summary) => {
+        counts.products += summary.inputRows;
+        progress.add('products', summary.inputRows);
+        for (const outcome of summary.outcomes) products.readAndEnd(outcome === 'rows' ? 'flattened' : outcome);
+        for (const [outcome, name] of summary.named) products.end(outcome, 0, name);
+        for (const outcome of ['unreadable', 'no_data', 'article_missing'] as const) counts[outcome] += summary.outcomes.filter((each) => each === outcome).length;
+        counts.filtered_old += summary.filteredOld;
+        counts.no_ean += summary.noEan;
+        // The seed keeps one of each exact duplicate; here, each article EAN once, first one wins.
+        const drop = summary.gencods.filter((gencod) => !seen.add(gencod));
+        counts.duplicate += summary.duplicates + drop.length;
+        counts.rows += summary.gencods.length - drop.length;
+        return drop;
+      });
+    } catch (error) {
+      await writer.discard();
+      throw error;
+    }
+    const file = await writer.commit();
+    describeNotes(notes, logger, 'parse');
+    const accounting = products.toJSON();
+    const endings = Object.entries(accounting.ended)
+      .filter(([, count]) => count > 0)
+      .map(([ending, count]) => `${count} ${ending}${accounting.names[ending]?.length ? ` (${accounting.names[ending]!.slice(0, NAMES_IN_A_LINE).join(', ')}${count > NAMES_IN_A_LINE ? ', …' : ''})` : ''}`);
+    const where = outputStorage.locate(file.path);
+    logger.info(
+      { event: 'parse_file_done', counts, accounting, output: where, bytes: file.bytes },
+      `parse: ${accounting.in} products (${endings.join(', ') || 'none'}) → ${counts.rows} rows in ${where} (${counts.filtered_old} articles before ${config.minModifiedDate}, ${counts.no_ean} without EAN, ${counts.duplicate} duplicates)`,
+    );
   } finally {
     await rm(scratch, { recursive: true, force: true });
   }
-  const file = await writer.commit();
-  describeNotes(notes, logger, 'parse');
-  logger.info({ event: 'parse_file_done', counts, output: outputStorage.locate(file.path), bytes: file.bytes }, `parse: ${counts.products} products → ${counts.rows} rows in ${outputStorage.locate(file.path)} (${counts.filtered_old} articles before ${config.minModifiedDate}, ${counts.no_ean} without EAN, ${counts.duplicate} duplicates)`);
 }
 
 /** How many names a log line lists before saying how many more there are. */

@@ -2,6 +2,7 @@ import type { PlanConfig } from '../config.js';
 import { addDays, daysBetween } from '../runtime/calendar.js';
 import { WorkFailedError } from '../runtime/errors.js';
 import type { JobContext } from '../runtime/harness.js';
+import { Tally } from '../runtime/accounting.js';
 import { writeManifest, type ShardManifest } from '../runtime/manifest.js';
 import { itemsTotal, planAnomaliesTotal, planDayOverCapProducts } from '../runtime/metrics.js';
 import { forEachCompleted } from '../runtime/concurrency/for-each-completed.js';
@@ -44,7 +45,9 @@ export async function runPlan(config: PlanConfig, { logger, signal }: JobContext
   const run: RunRef = { dataset: config.category, runId: config.runId };
   const connection = connectTitelive(config.titelive, 0, logger);
   const planned = new Map<string, string>();
-  const counts = { planned: 0, duplicate: 0, filtered_old: 0, no_ean: 0, products: 0, search_requests: 0 };
+  const counts = { planned: 0, duplicate: 0, filtered_old: 0, no_ean: 0, over_limit: 0, products: 0, search_requests: 0 };
+  // Every article of every product the search returned, and why it is planned or not.
+  const articles = new Tally('articles', ['planned', 'duplicate', 'filtered_old', 'no_ean', 'over_limit']);
   const anomalies: Array<Record<string, unknown>> = [];
   const days = daysBetween(config.window.start, config.window.end);
   logger.info({ event: 'plan_started', window: config.window, days: days.length }, `plan: searching ${config.category} from ${config.window.start} to ${config.window.end} (${days.length} days)`);
@@ -71,10 +74,10 @@ export async function runPlan(config: PlanConfig, { logger, signal }: JobContext
       for (const product of result.products) {
         for (const article of articlesOf(product)) {
           const ean = eanOf(article);
-          if (ean === undefined) counts.no_ean += 1;
-          else if (!keepArticle(article, config.window.start)) counts.filtered_old += 1;
-          else if (planned.has(ean)) counts.duplicate += 1;
-          else if (config.limit === undefined || planned.size < config.limit) planned.set(ean, day);
+          const ending = ean === undefined ? 'no_ean' : !keepArticle(article, config.window.start) ? 'filtered_old' : planned.has(ean) ? 'duplicate' : config.limit !== undefined && planned.size >= config.limit ? 'over_limit' : 'planned';
+          if (ending === 'planned') planned.set(ean!, day);
+          else counts[ending] += 1;
+          articles.readAndEnd(ending);
         }
       }
       logger.info({ event: 'plan_day', day, total: result.total, planned: planned.size }, `plan: ${day}: ${result.total} products, ${planned.size} EANs planned so far`);
@@ -106,6 +109,7 @@ export async function runPlan(config: PlanConfig, { logger, signal }: JobContext
     inputs: [`${config.titelive.apiUrl}/search`],
     outputs: [output],
     counts,
+    accounting: articles.toJSON(),
     anomalies,
     details: { window: config.window, days: days.length, limit: config.limit ?? null, allowPartial: config.allowPartial },
     startedAt,

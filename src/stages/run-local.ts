@@ -10,6 +10,7 @@ import { openStorage } from '../runtime/storage/open-storage.js';
 import { SANDBOX_PASSWORD, SANDBOX_USERNAME, Sandbox } from '../sandbox/server.js';
 import type { Category } from '../titelive/categories.js';
 import { STAGE_FOLDERS, type Stage } from './stage-outputs.js';
+import { verifyRun } from './verify.js';
 
 export interface RunLocalConfig {
   category: Category;
@@ -77,6 +78,7 @@ export async function runLocal(config: RunLocalConfig, { logger, signal }: JobCo
     await sandbox?.stop();
   }
   printSummary(out, config, runs);
+  await verifyRun(openStorage(config.dataUrl), { dataset: config.category, runId: config.runId }, logger, out);
 }
 
 async function runStage(

@@ -137,7 +137,7 @@ describe('Kubernetes control plane (real kube-apiserver, etcd, kube-controller-m
         const index = indexOf(pod);
         const exitCode = index === failIndex ? 2 : 0;
         if (exitCode === 0) {
-          await writeManifest(storage, { stage: STAGE_FOLDERS[stage], dataset: 'paper', runId, shardIndex: index, shardCount: count, inputs: [], outputs: [], counts: { done: 1 }, anomalies: [], details: {}, startedAt: new Date() });
+          await writeManifest(storage, { stage: STAGE_FOLDERS[stage], dataset: 'paper', runId, shardIndex: index, shardCount: count, inputs: [], outputs: [], counts: { done: 1 }, accounting: { unit: 'items', in: 0, ended: {}, names: {} }, anomalies: [], details: {}, startedAt: new Date() });
         }
         endPod(plane, namespace, pod, exitCode);
       }
@@ -176,6 +176,7 @@ describe('Kubernetes control plane (real kube-apiserver, etcd, kube-controller-m
     const log = resumed.stdout + resumed.stderr;
     for (const stage of ['plan', 'fetch', 'parse']) expect(log).to.contain(`${stage} already complete, skipped`);
     expect(log).to.contain('every stage complete');
+    expect(log, 'the pipeline verifies the run last').to.contain('verify: every input is accounted for');
 
     // A third run has nothing to do.
     const third = await startCli(args, { KUBECONFIG: kubeconfig }).done;

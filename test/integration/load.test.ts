@@ -69,7 +69,7 @@ describe('load (MongoDB)', function () {
       const writer = await PartWriter.open(storage, partPath({ dataset: 'paper', runId }, stage, shard), columns);
       for (const row of rows) await writer.append(row);
       const output = await writer.commit();
-      await writeManifest(storage, { stage, dataset: 'paper', runId, shardIndex: 0, shardCount: 1, inputs: [], outputs: [output], counts: {}, anomalies: [], details: {}, startedAt: new Date() });
+      await writeManifest(storage, { stage, dataset: 'paper', runId, shardIndex: 0, shardCount: 1, inputs: [], outputs: [output], counts: {}, accounting: { unit: 'rows', in: output.rows, ended: { written: output.rows }, names: {} }, anomalies: [], details: {}, startedAt: new Date() });
     }
   }
 

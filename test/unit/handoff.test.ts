@@ -15,7 +15,7 @@ import { tempDir } from '../helpers/run-stages.js';
 const run = { dataset: 'paper', runId: '2024-01-08' };
 
 function draft(shardIndex: number, shardCount: number) {
-  return { stage: 'fetch', dataset: 'paper', runId: '2024-01-08', shardIndex, shardCount, inputs: [], outputs: [], counts: { found: 1 }, anomalies: [], details: {}, startedAt: new Date() };
+  return { stage: 'fetch', dataset: 'paper', runId: '2024-01-08', shardIndex, shardCount, inputs: [], outputs: [], counts: { found: 1 }, accounting: { unit: 'EANs', in: 1, ended: { found: 1 }, names: {} }, anomalies: [], details: {}, startedAt: new Date() };
 }
 
 describe('hand-off: parts, manifests and the completion barrier', () => {
