@@ -141,7 +141,60 @@ df.to_parquet(sys.argv[2], row_group_size=4)
     for (const row of rows) expect(row.titre, String(row.article_gencod)).to.equal(titles.get(row.article_gencod as string));
     expect(result.stderr).to.match(/ 1 without EAN, \d+ duplicates/);
   });
+
+  it('accounts for every product of a raw file, naming those without rows by id', async function () {
+    const folder = await tempDir();
+    const raw = path.join(folder, 'raw.parquet');
+    runPython(this, `
+import sys, json, pandas as pd
+valid = json.load(open(sys.argv[1], encoding="utf-8"))
+df = pd.DataFrame({"id": [1, 2, 3], "data": [json.dumps(valid, ensure_ascii=False), '{"titre": "cut', None]}).set_index("id")
+df.to_parquet(sys.argv[2])
+`, [await writeJson(folder, sandbox.catalog.product('paper', 0)), raw]);
+    const out = path.join(folder, 'out.parquet');
+    const result = await runCli(['parse', '--input-file-path', raw, '--output-file-path', out, '--min-modified-date', '2000-01-01', '--parse-workers', '1']);
+    expect(result.code, result.stderr).to.equal(0);
+    const done = result.stderr.split('\n').filter((line) => line.startsWith('{')).map((line) => JSON.parse(line) as Record<string, any>).find((line) => line.event === 'parse_file_done')!;
+    expect(done.accounting).to.deep.include({ unit: 'products', in: 3 });
+    expect(done.accounting.ended).to.include({ flattened: 1, unreadable: 1, no_data: 1, filtered_old: 0, article_missing: 0 });
+    expect(done.accounting.names).to.deep.equal({ unreadable: ['id 2'], no_data: ['id 3'] });
+    expect(done.message).to.contain('3 products (1 flattened, 1 unreadable (id 2), 1 no_data (id 3))');
+  });
+
+  it('refuses, with exit 2 and the file named, an input that is not Parquet, is truncated or has no data column', async function () {
+    const folder = await tempDir();
+    const good = path.join(folder, 'good.parquet');
+    const noData = path.join(folder, 'no-data.parquet');
+    runPython(this, `
+import sys, pandas as pd
+pd.DataFrame({"id": [1, 2], "data": ["{}", "{}"]}).set_index("id").to_parquet(sys.argv[1])
+pd.DataFrame({"id": [1], "payload": ["{}"]}).set_index("id").to_parquet(sys.argv[2])
+`, [good, noData]);
+    const { readFile, writeFile } = await import('node:fs/promises');
+    const bytes = await readFile(good);
+    const truncated = path.join(folder, 'truncated.parquet');
+    await writeFile(truncated, bytes.subarray(0, Math.floor(bytes.length / 2)));
+    const text = path.join(folder, 'products.csv');
+    await writeFile(text, 'id,data\n1,{}\n');
+    for (const [input, words] of [[text, 'not a readable Parquet file'], [truncated, 'not a readable Parquet file'], [noData, 'no "data" column (it has "payload", "id")']] as const) {
+      const out = path.join(folder, `out-${path.basename(input)}.parquet`);
+      const result = await runCli(['parse', '--input-file-path', input, '--output-file-path', out, '--min-modified-date', '2000-01-01']);
+      expect(result.code, input).to.equal(2);
+      expect(failureOf(result.stderr), input).to.contain(`--input-file-path ${input}: ${words}`);
+      expect(await readdir(folder), input).to.not.include(path.basename(out));
+    }
+    const images = await runCli(['images', '--input-parquet-path', truncated, '--gcs-thumb-base-path', path.join(folder, 'mirror'), '--output-parquet-path', path.join(folder, 'images.parquet')]);
+    expect(images.code).to.equal(2);
+    expect(failureOf(images.stderr)).to.contain(`--input-parquet-path ${truncated}: not a readable Parquet file`);
+    expect(await readdir(folder)).to.not.include('images.parquet');
+  });
 });
+
+/** The error of the job_failed log line. */
+function failureOf(stderr: string): string {
+  const line = stderr.split('\n').filter((text) => text.startsWith('{')).map((text) => JSON.parse(text) as { event?: string; error?: string }).find((record) => record.event === 'job_failed');
+  return line?.error ?? stderr;
+}
 
 async function writeJson(folder: string, value: unknown): Promise<string> {
   const { writeFile } = await import('node:fs/promises');
