@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
+import type { Accounting } from '../../src/runtime/accounting.js';
 import { readManifests } from '../../src/runtime/manifest.js';
 import { readStageRows } from '../../src/runtime/part-io.js';
 import { LocalStorage } from '../../src/runtime/storage/local-storage.js';
@@ -154,7 +155,7 @@ df.to_parquet(sys.argv[2])
     const out = path.join(folder, 'out.parquet');
     const result = await runCli(['parse', '--input-file-path', raw, '--output-file-path', out, '--min-modified-date', '2000-01-01', '--parse-workers', '1']);
     expect(result.code, result.stderr).to.equal(0);
-    const done = result.stderr.split('\n').filter((line) => line.startsWith('{')).map((line) => JSON.parse(line) as Record<string, any>).find((line) => line.event === 'parse_file_done')!;
+    const done = result.stderr.split('\n').filter((line) => line.startsWith('{')).map((line) => JSON.parse(line) as { event?: string; message: string; accounting: Accounting }).find((line) => line.event === 'parse_file_done')!;
     expect(done.accounting).to.deep.include({ unit: 'products', in: 3 });
     expect(done.accounting.ended).to.include({ flattened: 1, unreadable: 1, no_data: 1, filtered_old: 0, article_missing: 0 });
     expect(done.accounting.names).to.deep.equal({ unreadable: ['id 2'], no_data: ['id 3'] });
