@@ -68,6 +68,10 @@ export async function reconcileRun(storage: Storage, run: RunRef): Promise<Recon
   return { run, stages, ok: stages.every((stage) => stage.checks.every((check) => check.ok)) };
 }
 
+function number(value: number): string {
+  return value.toLocaleString('en-US');
+}
+
 /** One shard: it adds up, its parts are there, and they hold the rows its accounting says. */
 async function shardChecks(storage: Storage, stage: Stage, manifest: ShardManifest): Promise<Check[]> {
   const shard = `shard ${manifest.shardIndex}`;
@@ -78,10 +82,10 @@ async function shardChecks(storage: Storage, stage: Stage, manifest: ShardManife
   const accounting = manifest.accounting;
   if (!accounting) return [...checks, { ok: false, text: `${shard}: its manifest has no accounting (written by ${manifest.productVersion}); rerun the stage` }];
   const gap = unaccounted(accounting);
-  if (gap !== 0) checks.push({ ok: false, text: `${shard}: in ${accounting.in} ≠ Σ ended ${accounting.in - gap} (${Math.abs(gap)} ${accounting.unit} ${gap > 0 ? 'unaccounted for' : 'counted twice'})` });
+  if (gap !== 0) checks.push({ ok: false, text: `${shard}: in ${number(accounting.in)} ≠ Σ ended ${number(accounting.in - gap)} (${number(Math.abs(gap))} ${accounting.unit} ${gap > 0 ? 'unaccounted for' : 'counted twice'})` });
   const rows = manifest.outputs.reduce((sum, file) => sum + file.rows, 0);
   const expected = rowsFromAccounting(stage, accounting);
-  if (expected !== undefined && expected !== rows) checks.push({ ok: false, text: `${shard}: its parts hold ${rows} rows, its accounting says ${expected}` });
+  if (expected !== undefined && expected !== rows) checks.push({ ok: false, text: `${shard}: its parts hold ${number(rows)} rows, its accounting says ${number(expected)}` });
   return checks;
 }
 
@@ -111,8 +115,8 @@ function chainChecks(stages: ReadonlyMap<Stage, StageReconciliation>): void {
     const difference = actual - wanted;
     of(stage).checks.push(
       difference === 0
-        ? { ok: true, text: `${what} (${wanted})` }
-        : { ok: false, text: `${what.replace(' = ', ' ≠ ')}: ${actual} vs ${wanted} (${Math.abs(difference)} ${difference < 0 ? 'missing' : 'too many'})` },
+        ? { ok: true, text: `${what} (${number(wanted)})` }
+        : { ok: false, text: `${what.replace(' = ', ' ≠ ')}: ${number(actual)} vs ${number(wanted)} (${number(Math.abs(difference))} ${difference < 0 ? 'missing' : 'too many'})` },
     );
   };
   expect('fetch', ['plan'], of('fetch').accounting?.in ?? 0, ended('plan', 'planned'), "in = plan's planned");
@@ -123,7 +127,6 @@ function chainChecks(stages: ReadonlyMap<Stage, StageReconciliation>): void {
 
 /** The reconciliation as a table, one line per stage, then what is wrong. */
 export function formatReconciliation(reconciliation: Reconciliation): string {
-  const number = (value: number) => value.toLocaleString('en-US');
   const rows = reconciliation.stages.map((stage) => {
     const accounting = stage.accounting;
     const ended = accounting ? Object.entries(accounting.ended).filter(([, count]) => count > 0).map(([ending, count]) => `${ending} ${number(count)}`).join(', ') : '';

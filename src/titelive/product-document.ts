@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { withStoredKeys } from '../runtime/document-keys.js';
 import { parseDayFirst } from './day-first-dates.js';
 import { IMAGE_SIDES } from './image-sides.js';
 import type { FieldRule } from './field-catalogue.js';
@@ -23,7 +24,8 @@ export interface ProductContent {
 
 /**
  * One `products` row (and its `images` row, when there is one) as a document: `_id` is the
- * article EAN; every column keeps its name, nested JSON text becomes objects and lists again,
+ * article EAN; every column keeps its name, nested JSON text becomes objects and lists again
+ * (their free-form keys stored by the rule of document-keys.ts, so no key is refused),
  * numbers stay numbers (INT64 as numbers when they fit), and `titeliveModifiedAt` is the article's
  * day-first modification date as a real date (null when missing or unreadable).
  */
@@ -33,7 +35,7 @@ export function productContent(row: Record<string, unknown>, category: string, i
     if (column.name === 'article_gencod') continue;
     let value: unknown = row[column.name] ?? null;
     if (typeof value === 'bigint') value = Number(value);
-    if (typeof value === 'string' && NESTED_COLUMN_NAMES.has(column.name)) value = parseNested(value);
+    if (typeof value === 'string' && NESTED_COLUMN_NAMES.has(column.name)) value = withStoredKeys(parseNested(value));
     content[column.name] = value;
   }
   const modified = parseDayFirst(row.article_datemodification);

@@ -1,4 +1,5 @@
 import { parseAllowedHosts } from '../../src/runtime/http/host-allowlist.js';
+import { withOriginalKeys } from '../../src/runtime/document-keys.js';
 import { expect } from 'chai';
 import { MongoClient, type Collection, type Document } from 'mongodb';
 import { writeManifest } from '../../src/runtime/manifest.js';
@@ -213,5 +214,29 @@ describe('load (MongoDB)', function () {
     expect(byLookup.size).to.equal(20);
     expect([...byScan.entries()].sort()).to.deep.equal([...byLookup.entries()].sort());
     expect(byLookup.get(stored[0]!)?.contentHash).to.be.a('string');
+  });
+
+  it('stores free-form keys with "." or a leading "$" by the reversible rule, rejecting no document', async () => {
+    const extra = { 'a.b': 1, $c: { 'd.e': [{ $f: 2, '50%': 'x' }] }, '%2E': 'literal', plain: true };
+    const prixpays = { 'F.R': { $prix: 12.5, devise: 'EUR' } };
+    let target = '';
+    await derivedRun('R-keys', {
+      products: (rows) => rows.map((row, index) => {
+        if (index !== 0) return row;
+        target = String(row.article_gencod);
+        return { ...row, extra_fields: JSON.stringify(extra), article_prixpays: JSON.stringify(prixpays) };
+      }),
+    });
+    const manifest = await runLoad(config({ runId: 'R-keys', collection: 'products_keys' }), quietContext());
+    expect(manifest.counts.rejected, JSON.stringify(manifest.anomalies)).to.equal(0);
+    const stored = await client.db(database).collection('products_keys').findOne({ _id: target as never });
+    expect(stored?.extra_fields).to.deep.equal({ 'a%2Eb': 1, '%24c': { 'd%2Ee': [{ '%24f': 2, '50%25': 'x' }] }, '%252E': 'literal', plain: true });
+    expect(withOriginalKeys(stored?.extra_fields)).to.deep.equal(extra);
+    expect(withOriginalKeys(stored?.article_prixpays)).to.deep.equal(prixpays);
+    // Stored keys are addressable paths: a query on one finds the document.
+    expect(await client.db(database).collection('products_keys').countDocuments({ 'article_prixpays.F%2ER.devise': 'EUR' })).to.equal(1);
+    // A rerun finds the same content hash: nothing is written again.
+    const again = await runLoad(config({ runId: 'R-keys', collection: 'products_keys' }), quietContext());
+    expect(again.counts).to.include({ inserted: 0, updated: 0, rejected: 0 });
   });
 });
