@@ -25,6 +25,8 @@ export interface SandboxOptions {
   endDay?: string;
   days?: number;
   faults?: Partial<SandboxFaults>;
+  /** The account login accepts (default SANDBOX_USERNAME / SANDBOX_PASSWORD). */
+  credentials?: { username: string; password: string };
 }
 
 export interface SandboxStats {
@@ -53,6 +55,8 @@ export class Sandbox {
   faults: SandboxFaults;
   private readonly server: http.Server;
   private readonly tokens = new Map<string, number>();
+  /** Every token login has handed out, expired ones included. */
+  private readonly issued: string[] = [];
   private readonly log = new RequestLog();
   private stats: SandboxStats = emptyStats();
   private requestNumber = 0;
@@ -107,6 +111,11 @@ export class Sandbox {
   resetStats(): void {
     this.stats = emptyStats();
     this.log.reset();
+  }
+
+  /** Every bearer token handed out so far, in order (to look for them where they must not be). */
+  get issuedTokens(): readonly string[] {
+    return this.issued;
   }
 
   /** Makes every token issued so far answer 401 from now on. */
@@ -166,13 +175,15 @@ export class Sandbox {
     } catch {
       password = undefined;
     }
-    if (username !== SANDBOX_USERNAME || password !== SANDBOX_PASSWORD) {
+    const account = this.options.credentials ?? { username: SANDBOX_USERNAME, password: SANDBOX_PASSWORD };
+    if (username !== account.username || password !== account.password) {
       this.stats.status401 += 1;
       return send(response, 401, { error: 'bad credentials' });
     }
     this.stats.logins += 1;
     const token = randomBytes(12).toString('hex');
     this.tokens.set(token, 0);
+    this.issued.push(token);
     send(response, 200, { token });
   }
 
