@@ -75,11 +75,16 @@ describe('the CLI as a process', function () {
   it('explains every command in --help', async () => {
     const help = await runCli(['--help']);
     expect(help.code).to.equal(0);
-    for (const command of ['plan', 'fetch', 'parse', 'images', 'load', 'run-local', 'sandbox']) expect(help.stdout).to.contain(command);
+    for (const command of ['plan', 'fetch', 'parse', 'images', 'load', 'verify', 'run-local', 'sandbox']) expect(help.stdout).to.contain(command);
     const fetchHelp = await runCli(['fetch', '--help']);
     for (const text of ['--shard-index', 'JOB_COMPLETION_INDEX', 'TITELIVE_RATE_LIMIT', 'PARALLELISM', '--limit']) expect(fetchHelp.stdout).to.contain(text);
     const imagesHelp = await runCli(['images', '--help']);
-    for (const text of ['--images-url', 'IMAGES_URL', '--max-sockets', '--max-failure-ratio', '--gcs-thumb-base-path', '--input-parquet-path']) expect(imagesHelp.stdout).to.contain(text);
+    for (const text of ['--images-url', 'IMAGES_URL', '--image-hosts', 'IMAGE_HOSTS', '--max-sockets', '--max-failure-ratio', '--gcs-thumb-base-path', '--input-parquet-path']) expect(imagesHelp.stdout).to.contain(text);
+    const verifyHelp = await runCli(['verify', '--help']);
+    for (const text of ['--category', '--run-id', '--data-url', 'exits 4']) expect(verifyHelp.stdout).to.contain(text);
+    const badHosts = await runCli(['images', '--category', 'paper', '--data-url', './x', '--images-url', './m'], { IMAGE_HOSTS: 'ftp://files.example.com' });
+    expect(badHosts.code).to.equal(2);
+    expect(badHosts.stderr).to.contain('IMAGE_HOSTS: "ftp://files.example.com"');
     const loadHelp = await runCli(['load', '--help']);
     for (const text of ['--mongodb-uri', 'MONGODB_URI', '--database', '--collection', 'MONGODB_BATCH_SIZE']) expect(loadHelp.stdout).to.contain(text);
   });
