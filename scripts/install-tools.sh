@@ -25,6 +25,26 @@ install_go_tool() { # name module version
   echo "$version" >"$stamp"
 }
 
+# Helm stamped as its release build does: its version, and the Kubernetes version it targets
+# (that of its client-go, 1.31 for Helm 3.16), so `helm template` checks the chart's kubeVersion
+# against 1.31 instead of the 1.20 a plain `go install` leaves.
+HELM_KUBE_MINOR=31
+install_helm() {
+  local version=$HELM_VERSION stamp="$TOOLS/bin/.helm.version" wanted="$HELM_VERSION+k8s1.$HELM_KUBE_MINOR"
+  if [[ -x "$TOOLS/bin/helm" && "$(cat "$stamp" 2>/dev/null)" == "$wanted" ]]; then return 0; fi
+  if ! command -v go >/dev/null 2>&1; then
+    echo "install-tools: Go is needed to build helm $version; install Go 1.22+ and rerun" >&2
+    return 1
+  fi
+  echo "install-tools: building helm $version (first run only)…" >&2
+  local ldflags="-s -w -X helm.sh/helm/v3/internal/version.version=$version"
+  for package in helm.sh/helm/v3/pkg/lint/rules helm.sh/helm/v3/pkg/chartutil; do
+    ldflags+=" -X $package.k8sVersionMajor=1 -X $package.k8sVersionMinor=$HELM_KUBE_MINOR"
+  done
+  GOBIN="$TOOLS/bin" GOFLAGS=-mod=mod go install -ldflags "$ldflags" "helm.sh/helm/v3/cmd/helm@$version"
+  echo "$wanted" >"$stamp"
+}
+
 # The folder of a Go module's source in the module cache (downloaded if needed).
 module_dir() {
   GOFLAGS=-mod=mod go mod download -json "$1" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p'
@@ -113,7 +133,7 @@ install_python_packages() {
 
 install_python_packages
 install_go_tool fake-gcs-server github.com/fsouza/fake-gcs-server "$FAKE_GCS_SERVER_VERSION"
-install_go_tool helm helm.sh/helm/v3/cmd/helm "$HELM_VERSION"
+install_helm
 install_ferretdb
 install_kubernetes
 install_debian_packages
