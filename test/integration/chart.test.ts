@@ -308,4 +308,29 @@ describe('k8s/ and skaffold.yaml', function () {
     const gke = skaffold.profiles.find((profile: Manifest) => profile.name === 'gke');
     expect(existsSync(path.join(ROOT, gke.deploy.helm.releases[0].valuesFiles[0].replace(/\.yaml$/, '.example.yaml'))), 'the GKE values have an example').to.equal(true);
   });
+
+  it('the skaffold gke profile deploys the chart alone: no k8s/local manifests, no kubectl deployer', function () {
+    const skaffold = parseAllDocuments(readFileSync(path.join(ROOT, 'skaffold.yaml'), 'utf8'))[0]!.toJS() as Manifest;
+    const gke = skaffold.profiles.find((profile: Manifest) => profile.name === 'gke');
+    // As skaffold does: the profile's patches on the main config, then its sections laid onto it.
+    const active = structuredClone(skaffold);
+    delete active.profiles;
+    for (const patch of gke.patches ?? []) {
+      expect(patch.op, 'only removals are applied here').to.equal('remove');
+      const keys = (patch.path as string).split('/').slice(1);
+      const parent = keys.slice(0, -1).reduce((node: Manifest, key: string) => node?.[key], active);
+      expect(parent?.[keys.at(-1)!], `${patch.path} exists in the main config`).to.not.equal(undefined);
+      delete parent[keys.at(-1)!];
+    }
+    const layOnto = (base: Manifest, over: Manifest): Manifest => {
+      for (const [key, value] of Object.entries(over)) base[key] = value && typeof value === 'object' && !Array.isArray(value) && base[key] && typeof base[key] === 'object' ? layOnto(base[key], value) : value;
+      return base;
+    };
+    for (const section of ['build', 'manifests', 'deploy']) if (gke[section]) layOnto((active[section] ??= {}), gke[section]);
+    expect(JSON.stringify(active)).to.not.contain('k8s/local');
+    expect(active.deploy.kubectl, 'no kubectl deployer').to.equal(undefined);
+    expect(active.deploy.helm.releases[0].valuesFiles).to.deep.equal(['k8s/gke-values.yaml']);
+    // The default (skaffold dev) still deploys the local services.
+    expect(skaffold.manifests.kustomize.paths).to.deep.equal(['k8s/local']);
+  });
 });
