@@ -126,6 +126,29 @@ describe('Helm chart: CronJobs, Indexed Jobs, RBAC and security (real helm, Kube
     expect(openApi.validate(cronJob)).to.contain("additional properties 'envFrm'");
   });
 
+  it('takes extra volumes, mounts and env sources for every pod, scheduling per stage, maxFailedIndexes and global', function () {
+    const manifests = render(this, ['-f', path.join(CHART, 'ci', 'scheduling-values.yaml')]);
+    const cronJobs = manifests.filter((manifest) => manifest.kind === 'CronJob');
+    expect(cronJobs.length).to.be.greaterThan(5);
+    for (const cronJob of cronJobs) {
+      const pod = podSpecOf(cronJob);
+      const name = cronJob.metadata.name as string;
+      expect(pod.volumes.map((volume: Manifest) => volume.name), name).to.include('corporate-ca');
+      expect(pod.containers[0].volumeMounts, name).to.deep.include({ name: 'corporate-ca', mountPath: '/etc/ssl/corporate', readOnly: true });
+      expect(pod.containers[0].envFrom, name).to.deep.include({ secretRef: { name: 'proxy-settings' } });
+      const images = name.endsWith('-images');
+      expect(pod.nodeSelector, name).to.deep.equal(images ? { pool: 'images' } : { pool: 'batch' });
+      expect(pod.tolerations?.[0]?.value, name).to.equal(images ? 'images' : undefined);
+      expect(Boolean(pod.affinity), name).to.equal(images);
+      expect(cronJob.spec.jobTemplate.spec.maxFailedIndexes, name).to.equal(name.endsWith('-fetch') ? 1 : undefined);
+    }
+    const defaults = render(this, []).filter((manifest) => manifest.kind === 'CronJob');
+    for (const cronJob of defaults) {
+      expect(podSpecOf(cronJob).nodeSelector, 'no scheduling by default').to.equal(undefined);
+      expect(cronJob.spec.jobTemplate.spec.maxFailedIndexes).to.equal(undefined);
+    }
+  });
+
   it('installs one pipeline CronJob per category and one suspended template per category and stage', function () {
     const manifests = render(this, []);
     const cronJobs = manifests.filter((manifest) => manifest.kind === 'CronJob');

@@ -58,7 +58,8 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 {{/*
 The pod template of every Job of the chart. Arguments (a dict): root (.), component (pipeline or
 the stage), category, args (the CLI arguments), env (extra env entries), serviceAccount,
-automountToken, volumes and volumeMounts (extra), resources.
+automountToken, volumes and volumeMounts (extra), resources, and scheduling (a dict of
+nodeSelector, tolerations, affinity; each empty one falls back to the global value).
 */}}
 {{- define "titelive-etl.podTemplate" -}}
 {{- $root := .root -}}
@@ -97,6 +98,9 @@ spec:
       envFrom:
         - configMapRef:
             name: {{ include "titelive-etl.fullname" $root }}
+        {{- with $values.extraEnvFrom }}
+        {{- toYaml . | nindent 8 }}
+        {{- end }}
       env:
         - name: CATEGORY
           value: {{ .category | quote }}
@@ -122,6 +126,9 @@ spec:
         {{- with .volumeMounts }}
         {{- toYaml . | nindent 8 }}
         {{- end }}
+        {{- with $values.extraVolumeMounts }}
+        {{- toYaml . | nindent 8 }}
+        {{- end }}
   volumes:
     - name: tmp
       emptyDir:
@@ -129,15 +136,19 @@ spec:
     {{- with .volumes }}
     {{- toYaml . | nindent 4 }}
     {{- end }}
-  {{- with $values.nodeSelector }}
+    {{- with $values.extraVolumes }}
+    {{- toYaml . | nindent 4 }}
+    {{- end }}
+  {{- $scheduling := .scheduling | default dict }}
+  {{- with $scheduling.nodeSelector | default $values.nodeSelector }}
   nodeSelector:
     {{- toYaml . | nindent 4 }}
   {{- end }}
-  {{- with $values.tolerations }}
+  {{- with $scheduling.tolerations | default $values.tolerations }}
   tolerations:
     {{- toYaml . | nindent 4 }}
   {{- end }}
-  {{- with $values.affinity }}
+  {{- with $scheduling.affinity | default $values.affinity }}
   affinity:
     {{- toYaml . | nindent 4 }}
   {{- end }}
