@@ -7,6 +7,7 @@ import type { JobContext } from '../runtime/harness.js';
 import type { ShardManifest } from '../runtime/manifest.js';
 import { stageFolder, type RunRef } from '../runtime/run-layout.js';
 import { openStorage } from '../runtime/storage/open-storage.js';
+import { startLocalFerretDb, type LocalMongo } from '../runtime/local-ferretdb.js';
 import { SANDBOX_PASSWORD, SANDBOX_USERNAME, Sandbox } from '../sandbox/server.js';
 import type { Category } from '../titelive/categories.js';
 import { STAGE_FOLDERS, type Stage } from './stage-outputs.js';
@@ -65,17 +66,27 @@ export async function runLocal(config: RunLocalConfig, { logger, signal }: JobCo
   const imageHosts = [config.imageHosts, sandbox ? new URL(sandbox.url).origin : undefined].filter((hosts) => hosts !== undefined).join(',');
   const limit = config.limit === undefined ? [] : ['--limit', String(config.limit)];
   const runs: StageRun[] = [];
+  let ferretDb: LocalMongo | undefined;
   try {
     const window = ['--min-modified-date', config.window.start, '--max-modified-date', config.window.end];
     runs.push(await runStage('plan', 1, [...common, ...window, ...limit], env, config, logger, signal));
     runs.push(await runStage('fetch', config.shards, [...common, ...limit], env, config, logger, signal));
     runs.push(await runStage('parse', config.shards, common, env, config, logger, signal));
     runs.push(await runStage('images', config.shards, [...common, '--images-url', config.imagesUrl, ...(imageHosts ? ['--image-hosts', imageHosts] : [])], env, config, logger, signal));
+    // Without a server of the user's, a throwaway FerretDB from the tools folder, when it is there.
+    if (!env.MONGODB_URI && !env.MONGODB_URI_FILE) {
+      ferretDb = await startLocalFerretDb();
+      if (ferretDb) {
+        env.MONGODB_URI = ferretDb.uri;
+        logger.info({ event: 'ferretdb_started' }, `run-local: no MONGODB_URI: loading into a throwaway FerretDB (tools/bin/ferretdb) at ${ferretDb.uri}, removed at the end`);
+      }
+    }
     // The workers read MONGODB_URI themselves: it never appears on a command line.
     if (env.MONGODB_URI || env.MONGODB_URI_FILE) runs.push(await runStage('load', config.shards, common, env, config, logger, signal));
-    else logger.info({ event: 'stage_skipped', stage: 'load' }, 'run-local: load skipped: set MONGODB_URI (or MONGODB_URI_FILE) to load into MongoDB');
+    else logger.info({ event: 'stage_skipped', stage: 'load' }, 'run-local: load skipped: set MONGODB_URI (or MONGODB_URI_FILE) to load into MongoDB, or run `bash scripts/install-tools.sh` to get FerretDB in tools/bin for a throwaway local one');
   } finally {
     await sandbox?.stop();
+    await ferretDb?.stop();
   }
   printSummary(out, config, runs);
   await verifyRun(openStorage(config.dataUrl), { dataset: config.category, runId: config.runId }, logger, out);

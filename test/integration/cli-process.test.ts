@@ -157,10 +157,14 @@ describe('the CLI as a process', function () {
     expect(seconds).to.be.greaterThan(stats.eanLookups / budget);
   });
 
-  it('run-local runs plan, fetch and parse end to end against the embedded sandbox and says where the outputs are', async () => {
+  it('run-local runs every stage end to end against the embedded sandbox (load into a throwaway FerretDB) and says where the outputs are', async () => {
     const dataUrl = await tempDir();
-    const result = await runCli(['run-local', '--category', 'LIVRE', '--window-days', '3', '--data-url', dataUrl, '--products', '800', '--shards', '3', '--run-id', '2024-01-08']);
+    const result = await runCli(['run-local', '--category', 'LIVRE', '--window-days', '3', '--data-url', dataUrl, '--products', '800', '--shards', '3', '--run-id', '2024-01-08'], { MONGODB_URI: undefined, MONGODB_URI_FILE: undefined });
     expect(result.code, result.stderr).to.equal(0);
+    // No MONGODB_URI: load goes into a throwaway FerretDB from tools/bin.
+    expect(result.stderr).to.contain('"event":"ferretdb_started"');
+    expect(result.stdout).to.match(/load\s+3 worker\(s\).*inserted \d+/);
+    expect(result.stdout).to.contain('verify: every input is accounted for');
     expect(result.stdout).to.match(/plan\s+1 worker\(s\).*planned \d+/);
     expect(result.stdout).to.match(/fetch\s+3 worker\(s\).*found \d+/);
     expect(result.stdout).to.match(/parse\s+3 worker\(s\).*rows \d+/);
