@@ -178,15 +178,17 @@ describe('real pods on a kubelet: the chart, the image, the pipeline (npm run te
       return rows.sort();
     };
     const before = await rowsOfFetch();
-    sandbox.faults = { ...sandbox.faults, latencyMs: 300 };
+    // Each API answer takes 1.5 s: a kill 1 s after the pod starts lands mid-shard.
+    sandbox.faults = { ...sandbox.faults, latencyMs: 1_500 };
     ok(kubectl(['create', 'job', '--from=cronjob/titelive-etl-paper-fetch', 'fetch-killed']), 'create fetch job');
     let victim: ContainerProcess | undefined;
     await waitFor(async () => {
       victim = containerCliProcesses().find((process) => process.args.includes('fetch') && process.env.JOB_COMPLETION_INDEX === '0');
       return victim !== undefined;
     }, 'fetch shard 0 running', 120_000);
-    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
     process.kill(victim!.pid, 'SIGKILL');
+    const killedAt = Date.now();
     sandbox.faults = { ...sandbox.faults, latencyMs: 40 };
     const job = await jobEnds('fetch-killed');
     expect(job.status.succeeded).to.equal(2);
@@ -195,6 +197,8 @@ describe('real pods on a kubelet: the chart, the image, the pipeline (npm run te
     const indexZero = pods.filter((pod) => pod.metadata.annotations['batch.kubernetes.io/job-completion-index'] === '0');
     expect(indexZero.length, 'index 0 ran twice').to.be.at.least(2);
     expect(await rowsOfFetch()).to.deep.equal(before);
+    const shardZero = (await readManifests(storage, run, 'fetch')).find((manifest) => manifest.shardIndex === 0)!;
+    expect(Date.parse(shardZero.startedAt), 'shard 0 was written by the retried pod, not the killed one').to.be.greaterThan(killedAt);
     expect((await reconcileRun(storage, run)).ok).to.equal(true);
   });
 
