@@ -18,20 +18,15 @@ NPM_VERSION=10.9.2
 BASE=docker.io/library/node:$NODE_VERSION-bookworm-slim
 IMAGE=localhost/titelive-etl:test
 mkdir -p "$OUT"
+source scripts/lib/apt-install.sh
 
 need() {
   local missing=()
   for tool in mmdebstrap buildah podman; do command -v "$tool" >/dev/null 2>&1 || missing+=("$tool"); done
   command -v runc >/dev/null 2>&1 || missing+=(runc)
   command -v gcc >/dev/null 2>&1 || missing+=(gcc libc6-dev)
-  if [[ ${#missing[@]} -eq 0 ]]; then return 0; fi
-  if [[ "$(id -u)" != 0 ]] || ! command -v apt-get >/dev/null 2>&1; then
-    echo "build-image: install the Debian packages ${missing[*]} (sudo apt-get install ${missing[*]}) and rerun" >&2
-    return 1
-  fi
-  echo "build-image: installing ${missing[*]} with apt-get…" >&2
-  apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" uidmap fuse-overlayfs >/dev/null
+  command -v buildah >/dev/null 2>&1 || missing+=(uidmap fuse-overlayfs)
+  apt_install build-image "${missing[@]}"
 }
 
 build_base() {

@@ -12,6 +12,7 @@
 # loopback ports chosen at start (or API_PORT / ETCD_PORT).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/lib/wait-ready.sh
 TOOLS_BIN="$PWD/tools/bin"
 dir=${1:?usage: control-plane.sh DIR}
 mkdir -p "$dir" && dir=$(cd "$dir" && pwd)
@@ -91,23 +92,8 @@ current-context: local
 EOF
 
 # Ready when the API server says so (bounded: 120 s).
-for _ in $(seq 1 240); do
-  if curl -sf --cacert "$dir/certs/apiserver.crt" -H "Authorization: Bearer $token" "https://127.0.0.1:$API_PORT/readyz" >/dev/null 2>&1; then
-    break
-  fi
-  for pid in "${pids[@]}"; do
-    if ! kill -0 "$pid" 2>/dev/null; then
-      echo "control-plane: a process exited early; see $dir/etcd.log and $dir/kube-apiserver.log" >&2
-      tail -5 "$dir/kube-apiserver.log" >&2 || true
-      exit 1
-    fi
-  done
-  sleep 0.5
-done
-if ! curl -sf --cacert "$dir/certs/apiserver.crt" -H "Authorization: Bearer $token" "https://127.0.0.1:$API_PORT/readyz" >/dev/null 2>&1; then
-  echo "control-plane: kube-apiserver not ready after 120 s; see $dir/kube-apiserver.log" >&2
-  exit 1
-fi
+api_ready() { curl -sf --cacert "$dir/certs/apiserver.crt" -H "Authorization: Bearer $token" "https://127.0.0.1:$API_PORT/readyz"; }
+wait_ready control-plane "$dir/kube-apiserver.log" api_ready || exit 1
 
 if [[ "${CONTROLLER_MANAGER:-1}" != 0 ]]; then
   # Job, CronJob, garbage collector, TTL and ServiceAccount controllers, among the defaults.

@@ -4,6 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 TOOLS="$PWD/tools"
+source scripts/lib/apt-install.sh
 mkdir -p "$TOOLS/bin"
 
 FAKE_GCS_SERVER_VERSION=v1.52.2
@@ -115,14 +116,7 @@ install_debian_packages() {
   command -v buildah >/dev/null 2>&1 || missing+=(buildah uidmap fuse-overlayfs)
   command -v podman >/dev/null 2>&1 || missing+=(podman)
   command -v gcc >/dev/null 2>&1 || missing+=(gcc libc6-dev)
-  if [[ ${#missing[@]} -eq 0 ]]; then return 0; fi
-  if [[ "$(id -u)" != 0 ]] || ! command -v apt-get >/dev/null 2>&1; then
-    echo "install-tools: install the Debian packages ${missing[*]} (sudo apt-get install ${missing[*]}) and rerun" >&2
-    return 1
-  fi
-  echo "install-tools: installing ${missing[*]} with apt-get…" >&2
-  apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  apt_install install-tools "${missing[@]}"
 }
 
 # Python readers for the cross-implementation Parquet tests (pandas writes the seed's format).

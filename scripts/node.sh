@@ -13,6 +13,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
+source scripts/lib/wait-ready.sh
 TOOLS_BIN="$ROOT/tools/bin"
 dir=${1:?usage: node.sh DIR KUBECONFIG}
 kubeconfig=${2:?usage: node.sh DIR KUBECONFIG}
@@ -105,23 +106,10 @@ done
   --root-dir "$dir/kubelet/root" --cert-dir "$dir/kubelet/pki" >"$dir/kubelet.log" 2>&1 &
 pids+=($!)
 
-# Ready when the node says so (bounded: 120 s).
-for _ in $(seq 1 240); do
-  status=$(KUBECONFIG=$kubeconfig "$KUBECTL" get node "$NODE_NAME" -o 'jsonpath={.status.conditions[?(@.type=="Ready")].status}' 2>/dev/null || true)
-  [[ $status == True ]] && break
-  for pid in "${pids[@]}"; do
-    if ! kill -0 "$pid" 2>/dev/null; then
-      echo "node: a process exited early; see $dir/containerd.log and $dir/kubelet.log" >&2
-      tail -5 "$dir/kubelet.log" >&2 || true
-      exit 1
-    fi
-  done
-  sleep 0.5
-done
-if [[ $status != True ]]; then
-  echo "node: $NODE_NAME not Ready after 120 s; see $dir/kubelet.log" >&2
-  exit 1
-fi
+node_ready() {
+  [[ $(KUBECONFIG=$kubeconfig "$KUBECTL" get node "$NODE_NAME" -o 'jsonpath={.status.conditions[?(@.type=="Ready")].status}') == True ]]
+}
+wait_ready node "$dir/kubelet.log" node_ready || exit 1
 echo "$socket" >"$dir/ready"
 echo "node: $NODE_NAME Ready; containerd at $socket" >&2
 wait -n "${pids[@]}" || true

@@ -229,5 +229,9 @@ describe('real pods on a kubelet: the chart, the image, the pipeline (npm run te
     ok(cluster.helm(['rollback', 'titelive-etl', '1', '-n', namespace, '--wait']), 'helm rollback');
     const rolledBack = json<Obj>(kubectl(['get', 'cronjob', 'titelive-etl-paper-parse', '-o', 'json']));
     expect(rolledBack.spec.jobTemplate.spec.completions).to.equal(2);
+    const pods = json<Obj>(kubectl(['get', 'pods', '-o', 'json'])).items as Obj[];
+    const byJob = new Map<string, number>();
+    for (const pod of pods) byJob.set(pod.metadata.labels['job-name'], (byJob.get(pod.metadata.labels['job-name']) ?? 0) + 1);
+    process.stdout.write(`      ${pods.length} pods ran: ${[...byJob].map(([job, count]) => `${job} ${count}`).join(', ')}\n`);
   });
 });
