@@ -1,5 +1,8 @@
+import type { ColumnMetaData, FileMetaData, PageHeader } from 'hyparquet';
+// The library's page-header decoder (Thrift compact protocol), from its exported `./src/*.js`
+// paths rather than written a second time here.
+import { parquetHeader } from 'hyparquet/src/column.js';
 import { closeSync, openSync, readSync } from 'node:fs';
-import type { ColumnMetaData, FileMetaData } from 'hyparquet';
 
 /** One data page of a column chunk: where it is and which rows it holds. */
 export interface DataPage {
@@ -24,20 +27,6 @@ export interface PageLocation {
 /** Per row group (by ordinal), per column name: the data pages in file order. */
 export type PageLayout = Array<Map<string, DataPage[]>>;
 
-interface PageHeader {
-  type: string;
-  compressed_page_size: number;
-  data_page_header?: { num_values: number; encoding: string };
-  data_page_header_v2?: { num_rows: number; encoding: string };
-}
-
-/*
- * The library's page-header decoder (Thrift compact protocol) is not among its exported entry
- * points; it is loaded from the package's own folder rather than written a second time here.
- */
-const { parquetHeader } = (await import(new URL('./column.js', import.meta.resolve('hyparquet')).href)) as {
-  parquetHeader: (reader: { view: DataView; offset: number }) => PageHeader;
-};
 
 /** Header bytes read at first; a header with large statistics is read again with more. */
 const HEADER_PROBE_BYTES = 1 << 12;

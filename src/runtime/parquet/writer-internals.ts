@@ -1,9 +1,6 @@
-import type { ByteWriter } from 'hyparquet-writer';
-
 /*
- * Pieces of hyparquet-writer that its entry points do not export: the Thrift page header and the
- * RLE/bit-packed hybrid encoding. They are loaded from the package's own folder rather than
- * written a second time here.
+ * Pieces of hyparquet-writer that its main entry point does not export: the Thrift page header
+ * and the RLE/bit-packed hybrid encoding, used rather than written a second time here.
  */
 
 export interface PageHeader {
@@ -22,13 +19,7 @@ export interface PageHeader {
   };
 }
 
-const base = import.meta.resolve('hyparquet-writer');
-
-export const { writePageHeader } = (await import(new URL('./datapage.js', base).href)) as {
-  writePageHeader: (writer: ByteWriter, header: PageHeader) => void;
-};
-
-export const { writeRleBitPackedHybrid } = (await import(new URL('./encoding.js', base).href)) as {
-  /** Writes `values` (small non-negative integers) with `bitWidth` bits each; returns the bytes written. */
-  writeRleBitPackedHybrid: (writer: ByteWriter, values: ArrayLike<number>, bitWidth: number) => number;
-};
+// Through the package's exported `./src/*.js` paths, with their own types; the versions are
+// pinned exactly (package.json) and test/unit/parquet-internals.test.ts fails when these change.
+export { writePageHeader } from 'hyparquet-writer/src/datapage.js';
+export { writeRleBitPackedHybrid } from 'hyparquet-writer/src/encoding.js';
