@@ -5,7 +5,6 @@ import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import { createLogger } from '../../src/runtime/logger.js';
 import path from 'node:path';
-import { v5 as uuidv5 } from 'uuid';
 import { AgentPool } from '../../src/runtime/http/agent-pool.js';
 import { HttpClient } from '../../src/runtime/http/http-client.js';
 import { parseAllowedHosts } from '../../src/runtime/http/host-allowlist.js';
@@ -19,7 +18,7 @@ import { LocalStorage } from '../../src/runtime/storage/local-storage.js';
 import { sandboxJpeg } from '../../src/sandbox/jpeg.js';
 import { Sandbox } from '../../src/sandbox/server.js';
 import { runFetch } from '../../src/stages/fetch.js';
-import { runImages, type ImagesRunConfig } from '../../src/stages/images.js';
+import { objectNameFor, runImages, type ImagesRunConfig } from '../../src/stages/images.js';
 import { runParse } from '../../src/stages/parse.js';
 import { runPlan } from '../../src/stages/plan.js';
 import { runCli } from '../helpers/cli.js';
@@ -95,7 +94,7 @@ describe('images', function () {
     const [objects] = await client.bucket(bucket).getFiles({ prefix: 'images/titelive/' });
     expect(objects.length).to.equal(uploaded.length);
     const sample = rows.find((row) => row.recto_upload_status === 'uploaded')!;
-    const name = uuidv5(sample.recto as string, uuidv5.URL);
+    const name = objectNameFor(sample.recto as string);
     expect(sample.recto_uuid).to.equal(name);
     expect(sample.recto_gcs_path).to.equal(`gs://${bucket}/images/titelive/${name}`);
     const file = client.bucket(bucket).file(`images/titelive/${name}`);
@@ -170,7 +169,7 @@ describe('images', function () {
         ['image_unavailable', eans[4], 'recto'],
       ]);
       const stored = await readdir(mirror);
-      expect(stored).to.include(uuidv5(sandbox.catalog.imageUrl('paper', eans[5]!, 'recto'), uuidv5.URL));
+      expect(stored).to.include(objectNameFor(sandbox.catalog.imageUrl('paper', eans[5]!, 'recto')));
       expect(stored.some((name) => name.endsWith('.tmp'))).to.equal(false);
 
       // With the faults gone, the rerun fetches only the five that failed.
@@ -179,7 +178,7 @@ describe('images', function () {
       await runImages(config({ imagesUrl: mirror }), quietContext());
       expect(sandbox.getStats().images).to.equal(5);
       expect(await oneShard()).to.have.length(1);
-      const image = await readFile(path.join(mirror, uuidv5(sandbox.catalog.imageUrl('paper', eans[0]!, 'recto'), uuidv5.URL)));
+      const image = await readFile(path.join(mirror, objectNameFor(sandbox.catalog.imageUrl('paper', eans[0]!, 'recto'))));
       expect(image.equals(sandboxJpeg(`${eans[0]}-recto`))).to.equal(true);
     } finally {
       sandbox.faults = { ...sandbox.faults, imageFaults: {} };
@@ -222,8 +221,15 @@ describe('images', function () {
       [b, 'uploaded', 'no_url'],
       [c, 'skipped_flag', 'no_url'],
     ]);
-    expect(rows[1]!.recto_gcs_path).to.equal(path.join(folder, 'mirror', uuidv5(url(a, 'recto'), uuidv5.URL)));
+    expect(rows[1]!.recto_gcs_path).to.equal(path.join(folder, 'mirror', objectNameFor(url(a, 'recto'))));
     expect(await readdir(path.join(folder, 'mirror'))).to.have.length(2);
+  });
+});
+
+describe('images: object names', () => {
+  it("name each image as the seed does, Python's uuid5(NAMESPACE_URL, url)", () => {
+    // Computed with Python 3.11: uuid.uuid5(uuid.NAMESPACE_URL, url).
+    expect(objectNameFor('https://images.epagine.fr/019/9782070368228_1_75.jpg')).to.equal('750f0b95-ed6c-5f9f-9511-d95e087f5b4b');
   });
 });
 
