@@ -3,7 +3,7 @@
  * strings: 13-digit keys live as numbers in open-addressing Float64Array tables, anything else
  * in a plain Set. The numbers are spread over many small tables that each grow by half when
  * three quarters full, so memory follows the key count closely and growing never holds two
- * copies of the whole set (a 2M-key set is about 26 MB, never 48 MB while it grows).
+ * copies of the whole set (figures in docs/benchmarks.md, "Design measurements").
  */
 export class KeySet {
   private readonly tables: Float64Array[];
@@ -14,8 +14,7 @@ export class KeySet {
   /**
    * `expectedKeys`: tables sized for that many keys from the start. The tables a growing set
    * outgrows are garbage outside the heap, which V8 collects late, so a caller that knows
-   * about how many keys will come says so (parse on 1,000,000 products, one run each: peak RSS
-   * 298 → 290 MB).
+   * about how many keys will come says so.
    */
   constructor(expectedKeys = 0) {
     const length = Math.max(16, Math.ceil(expectedKeys / TABLES / 0.75) + 1);

@@ -3,8 +3,8 @@ import type { ParseReply, ParseTask } from './parse-worker.js';
 
 /**
  * A parse worker's old-generation heap cap. One batch needs a few tens of MB; without a cap V8
- * lets each worker's heap grow to hundreds of MB before collecting (measured: 420 MB peak RSS
- * with 2 workers, 250–290 MB with the cap, at 50k and at 200k products alike).
+ * lets each worker's heap grow to hundreds of MB before collecting (docs/benchmarks.md, "Design
+ * measurements").
  */
 const WORKER_HEAP_MB = 128;
 
@@ -19,8 +19,8 @@ export type ParseWorkers = WorkerPool<ParseTask, ParseReply>;
 
 /**
  * Starts parse's worker threads (none for 0: batches then run on the calling thread). This
- * module loads little, so the command starts them before loading the parse stage: each worker
- * takes about 100 ms to load its own modules, which then overlaps the main thread's loading.
+ * module loads little, so the command starts them before loading the parse stage: each worker's
+ * loading of its own modules then overlaps the main thread's.
  */
 export function startParseWorkers(count: number): ParseWorkers | undefined {
   if (count <= 0) return undefined;

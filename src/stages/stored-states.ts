@@ -17,7 +17,7 @@ const PROJECTION = { contentHash: 1, firstSeenRunId: 1, deletedAt: 1 };
  * - by one streaming scan of the collection, kept for the shard's EANs only, when it touches a
  *   large share (a first load, a full reload, a rerun): one pass instead of many lookups, and on
  *   FerretDB's SQLite backend, where each `$in` query scans the collection, the only fast way
- *   (measured: `$in` of 1,000 EANs on 20,000 documents took 0.95 s there).
+ *   (docs/benchmarks.md, "Design measurements").
  */
 export class StoredStates {
   private constructor(
@@ -49,8 +49,7 @@ export class StoredStates {
 
 /**
  * The collection's document count from its statistics (`$collStats`, summed over shards): cheap
- * on MongoDB and on FerretDB, where `estimatedDocumentCount` scans the collection (about 1 s per
- * 20,000 documents, measured).
+ * on MongoDB and on FerretDB, where `estimatedDocumentCount` scans the collection.
  */
 async function documentCount(collection: Collection<Document & { _id: string }>): Promise<number> {
   try {

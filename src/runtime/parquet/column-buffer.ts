@@ -9,8 +9,8 @@ export type { PageTarget, PageValues } from './column-encoding.js';
 /**
  * One column's values for the row group being built, kept in typed arrays rather than as one
  * JS value per cell. A row group's cells live until it is encoded, so as JS values they were
- * copied by every young-generation collection in between and then promoted (50,000 products
- * on one thread: 171 MB copied and 109 MB promoted; with these buffers, 40 MB and 20 MB).
+ * copied by every young-generation collection in between and then promoted (docs/benchmarks.md,
+ * "Design measurements").
  * Typed arrays hold numbers outside the heap; text is kept as UTF-8 bytes or as an index into
  * the row group's distinct values. row-group-encoder.ts writes pages straight from them
  * (encode); the library's writer gets values back one column at a time (writerSource).

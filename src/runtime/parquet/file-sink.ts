@@ -7,8 +7,7 @@ const FLUSH_BYTES = 1 << 20;
 
 /**
  * The writer's output as a local file, hashed (SHA-256) as it is written, so a finished part's
- * checksum needs no second read of the file (measured: 45–58 ms on a 50,000-product part, and
- * growing with the part). Small writes are buffered; a row group encoded elsewhere goes to the
+ * checksum needs no second read of the file (docs/benchmarks.md, "Design measurements"). Small writes are buffered; a row group encoded elsewhere goes to the
  * file as it is (appendChunk), without a copy into the buffer.
  */
 export class HashingFileSink extends ByteWriter {

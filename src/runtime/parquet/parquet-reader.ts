@@ -10,7 +10,7 @@ type Decompress = (input: Uint8Array, outputLength: number) => Uint8Array;
  * Every Parquet codec pyarrow writes, each loaded when a file first needs it (a pandas file
  * needs Snappy only, our own parts GZIP only): GZIP and Brotli through Node's native zlib,
  * Snappy in WebAssembly (hysnappy, faster than the reader's JavaScript one), ZSTD and LZ4 from
- * hyparquet-compressors, whose full set took about 20 ms to load in each thread.
+ * hyparquet-compressors, whose full set is slow to load in each thread (docs/benchmarks.md).
  */
 const decompressors: Record<string, Decompress> = {
   GZIP: (input) => new Uint8Array(gunzipSync(input)),
@@ -38,8 +38,8 @@ async function decompressorsFor(metadata: FileMetaData): Promise<Record<string, 
 /**
  * A local file as the library reads it, one byte range at a time, read synchronously: the
  * ranges are small and in the page cache, and the library's own file reader opens a stream
- * per range, so each parse batch waited on Node's I/O threads (whole parse of 50,000
- * products: 2.34 s with this, 2.44 s with streams).
+ * per range, so each parse batch waited on Node's I/O threads (docs/benchmarks.md, "Design
+ * measurements").
  */
 function localFileBuffer(localPath: string): AsyncBuffer {
   const byteLength = statSync(localPath).size;

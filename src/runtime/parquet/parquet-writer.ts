@@ -122,8 +122,7 @@ function ownStatistics(group: RowGroup): void {
 
 /**
  * This thread's buffer for encoding row groups, reused: a fresh buffer of a few MB per row
- * group is memory the C allocator keeps once freed (measured: parse's peak RSS on 200,000
- * products went from 261–264 MB to 244–256 MB).
+ * group is memory the C allocator keeps once freed (docs/benchmarks.md, "Design measurements").
  */
 const groupBuffer = new ByteWriter(1 << 20);
 

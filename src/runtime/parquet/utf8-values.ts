@@ -6,9 +6,8 @@ const KEPT_BYTES = 16 << 20;
 /**
  * UTF-8 space reused from one row group to the next. Texts are written into shared chunks
  * with one native write each and handed out as views: encoding each text apart allocates a
- * buffer per text (measured: 3 to 5 times slower on titles, keys and summaries), and fresh
- * chunks per row group pile up outside the heap until a full collection (measured: +70 MB
- * peak on 1,000,000 products). A view is valid until the next reset.
+ * buffer per text, much slower, and fresh chunks per row group pile up outside the heap until a
+ * full collection (docs/benchmarks.md, "Design measurements"). A view is valid until the next reset.
  */
 export class Utf8Arena {
   private readonly chunks: Buffer[] = [];
