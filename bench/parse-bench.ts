@@ -1,7 +1,9 @@
 /**
  * Parse throughput and peak memory on a seed-format raw file written by pandas, as the seed's
  * extract writes it (the seed script can be run on the very same file for a side-by-side figure).
- *   npm run bench:parse -- --products 50000 [--workers 1] [--repeat 3] [--warmup 1] [--writer pandas|ours] [--malformed 0.05]
+ *   npm run bench:parse -- --products 50000 [--workers 1] [--repeat 3] [--warmup 1] [--writer pandas|ours] [--malformed 0.05] [--encoder own|library]
+ * --encoder library writes parse's row groups with hyparquet-writer's own column writer, fed from
+ * the same column buffers, instead of the hand-written encoder (PARQUET_ROW_GROUP_ENCODER).
  * Prints products/s and peak RSS (VmHWM of the parse process, worker threads included). The
  * first `--warmup` runs are not timed: they bring the input file into the page cache, as it is
  * for every run after them, whether the file was just generated or not.
@@ -22,6 +24,8 @@ const products = Number(arg('products', '50000'));
 const repeat = Number(arg('repeat', '3'));
 const workers = arg('workers', String(os.availableParallelism()));
 const writer = arg('writer', 'pandas');
+const encoder = arg('encoder', 'own');
+if (encoder !== 'own' && encoder !== 'library') throw new Error(`--encoder: own or library, not ${encoder}`);
 const malformed = Number(arg('malformed', '0'));
 const raw = path.join(os.tmpdir(), `titelive-raw-${writer}-${products}${malformed > 0 ? `-malformed-${malformed}` : ''}.parquet`);
 const out = path.join(os.tmpdir(), `titelive-parsed-${products}.parquet`);
@@ -48,7 +52,7 @@ async function timed(command: string, args: string[], env: NodeJS.ProcessEnv = p
 }
 
 async function once(): Promise<{ seconds: number; peakMb: number; rows: number }> {
-  const run = await timed(process.execPath, [path.join(root, 'dist', 'cli.js'), 'parse', '--input-file-path', raw, '--output-file-path', out, '--min-modified-date', '2000-01-01', '--parse-workers', workers, '--log-format', 'json']);
+  const run = await timed(process.execPath, [path.join(root, 'dist', 'cli.js'), 'parse', '--input-file-path', raw, '--output-file-path', out, '--min-modified-date', '2000-01-01', '--parse-workers', workers, '--log-format', 'json'], { ...process.env, PARQUET_ROW_GROUP_ENCODER: encoder });
   const rows = Number(/→ (\d+) rows/.exec(run.output)?.[1] ?? NaN);
   const unreadable = Number(/"unreadable":(\d+)/.exec(run.output)?.[1] ?? NaN);
   if (malformed > 0 && !(unreadable > 0)) throw new Error(`parse counted ${unreadable} unreadable products in a file with damaged ones: wrong counts`);
@@ -103,9 +107,9 @@ const peak = Math.max(...runs.map((run) => run.peakMb));
 const reference = await seedReference(runs[0]!.rows);
 const script = await seedScript();
 const productsPerSecond = products / median;
-writeJsonResult({ products, writer, malformed, rows: runs[0]!.rows, workers: Number(workers), seconds: spread(seconds), productsPerSecond, peakRssMb: peak, timesSeedFigure: productsPerSecond / SEED_PRODUCTS_PER_SECOND, pandasReference: reference, seedScript: script });
+writeJsonResult({ products, writer, encoder, malformed, rows: runs[0]!.rows, workers: Number(workers), seconds: spread(seconds), productsPerSecond, peakRssMb: peak, timesSeedFigure: productsPerSecond / SEED_PRODUCTS_PER_SECOND, pandasReference: reference, seedScript: script });
 process.stdout.write(
-  `parse (file mode), ${products} products (raw file by ${writer}${malformed > 0 ? `, ${(malformed * 100).toFixed(1)} % of them damaged` : ''}) → ${runs[0]!.rows} rows, ${workers} worker thread(s), ${os.availableParallelism()} CPUs, Node ${process.version}\n` +
+  `parse (file mode, ${encoder} row-group encoder), ${products} products (raw file by ${writer}${malformed > 0 ? `, ${(malformed * 100).toFixed(1)} % of them damaged` : ''}) → ${runs[0]!.rows} rows, ${workers} worker thread(s), ${os.availableParallelism()} CPUs, Node ${process.version}\n` +
     `  wall: median ${median.toFixed(2)} s (min ${seconds[0]!.toFixed(2)}, max ${seconds.at(-1)!.toFixed(2)}, ${repeat} runs)\n` +
     `  throughput: ${productsPerSecond.toFixed(0)} products/s, ${(productsPerSecond / SEED_PRODUCTS_PER_SECOND).toFixed(1)} × the seed's ${SEED_PRODUCTS_PER_SECOND.toFixed(0)}/s\n` +
     `  peak RSS: ${peak.toFixed(0)} MB\n` +

@@ -143,6 +143,28 @@ df.to_parquet(sys.argv[2], row_group_size=4)
     expect(result.stderr).to.match(/ 1 without EAN, \d+ duplicates/);
   });
 
+  it("writes the same rows with the library's row-group writer (PARQUET_ROW_GROUP_ENCODER=library, the benchmark's comparison)", async function () {
+    const folder = await tempDir();
+    const raw = path.join(folder, 'raw.parquet');
+    const products = Array.from({ length: 40 }, (_, index) => sandbox.catalog.product('paper', index));
+    runPython(this, `
+import sys, json, pandas as pd
+products = json.load(open(sys.argv[1], encoding="utf-8"))
+pd.DataFrame({"id": [p["id"] for p in products], "data": [json.dumps(p, ensure_ascii=False) for p in products]}).set_index("id").to_parquet(sys.argv[2])
+`, [await writeJson(folder, products), raw]);
+    const rowsWith = async (encoder: string) => {
+      const out = path.join(folder, `out-${encoder}.parquet`);
+      const result = await runCli(['parse', '--input-file-path', raw, '--output-file-path', out, '--min-modified-date', '2000-01-01'], { PARQUET_ROW_GROUP_ENCODER: encoder });
+      expect(result.code, result.stderr).to.equal(0);
+      const rows: Record<string, unknown>[] = [];
+      for await (const row of readStageRows(new LocalStorage(folder), [{ outputs: [{ path: path.basename(out) }] } as never])) rows.push(row);
+      return rows;
+    };
+    const own = await rowsWith('own');
+    expect(own.length).to.be.greaterThan(40);
+    expect(await rowsWith('library')).to.deep.equal(own);
+  });
+
   it('accounts for every product of a raw file, naming those without rows by id', async function () {
     const folder = await tempDir();
     const raw = path.join(folder, 'raw.parquet');

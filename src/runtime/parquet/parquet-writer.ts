@@ -59,6 +59,13 @@ const textArena = new Utf8Arena();
 /** A row group's cells for one column: values, or a ColumnBuffer (see column-buffer.ts). */
 export type ColumnCells = unknown[] | ColumnBuffer;
 
+/**
+ * `PARQUET_ROW_GROUP_ENCODER=library` gives every row group to the library's writer, fed from
+ * the same column buffers, instead of row-group-encoder.ts: for `npm run bench:parse --
+ * --encoder library`, which measures what the hand-written encoder buys end to end.
+ */
+const OWN_ENCODER = process.env.PARQUET_ROW_GROUP_ENCODER !== 'library';
+
 /** The library's column sources for one row group; call textArena.reset() first. */
 function columnSources(columns: readonly ColumnSpec[], columnValues: readonly ColumnCells[], statisticsColumns: ReadonlySet<string>) {
   return columns.map((column, index) => ({
@@ -89,7 +96,7 @@ function defaultStatisticsColumns(columns: readonly ColumnSpec[]): Set<string> {
  */
 export function encodeRowGroup(columns: readonly ColumnSpec[], columnValues: readonly ColumnCells[], rowCount: number, statisticsColumns?: readonly string[]): EncodedRowGroup {
   const statistics = statisticsColumns ? new Set(statisticsColumns) : defaultStatisticsColumns(columns);
-  if (canEncodeDirectly(columns, columnValues)) return encodeColumnBuffers(columns, columnValues, rowCount, { codec: 'GZIP', compress: gzipLevel1, statisticsColumns: statistics });
+  if (OWN_ENCODER && canEncodeDirectly(columns, columnValues)) return encodeColumnBuffers(columns, columnValues, rowCount, { codec: 'GZIP', compress: gzipLevel1, statisticsColumns: statistics });
   const buffer = groupBuffer;
   buffer.offset = 0;
   buffer.index = 0;
