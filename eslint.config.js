@@ -12,6 +12,20 @@ export default tseslint.config(
     },
   },
   {
+    // Configuration resolves what stages take (stage-configs.ts); it never imports a stage, and
+    // stages import neither config.ts nor the CLI's option table.
+    files: ['src/config.ts', 'src/options.ts', 'src/stage-configs.ts', 'src/stage-table.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [{ group: ['**/stages/**', './stages/*'], message: 'config, options and the stage table must not import a stage: shared shapes live in src/stage-configs.ts.' }] }],
+    },
+  },
+  {
+    files: ['src/stages/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [{ group: ['../config.js', '../options.js', '../cli.js'], message: 'a stage takes its config (src/stage-configs.ts); it does not resolve flags.' }] }],
+    },
+  },
+  {
     // runtime/ is the generic batch machinery: it must never know about a source.
     files: ['src/runtime/**/*.ts'],
     rules: {

@@ -21,7 +21,7 @@ import { openStorage } from './runtime/storage/open-storage.js';
 import { runSandboxCommand, SANDBOX_OPTIONS } from './sandbox/command.js';
 import type { ParseConfig } from './stages/parse.js';
 import type { RunLocalConfig } from './stages/run-local.js';
-import { STAGE_FOLDERS, isStage } from './stages/stage-outputs.js';
+import { STAGE_FOLDERS, isStage } from './stage-table.js';
 
 const env: Env = process.env;
 

@@ -1,7 +1,5 @@
 import { availableParallelism } from 'node:os';
 import { checkObjectStoreUrl } from './runtime/storage/object-store.js';
-import type { ImagesConfig } from './stages/images.js';
-import type { LoadConfig } from './stages/load.js';
 import type { TelemetryConfig } from './runtime/telemetry.js';
 import { addDays, daysBetween, isIsoDay, parseIsoDay, today } from './runtime/calendar.js';
 import { ConfigError } from './runtime/errors.js';
@@ -17,8 +15,10 @@ import { DEFAULT_API_URL, DEFAULT_LOGIN_URL, MAX_EANS_PER_CALL } from './titeliv
 import { TITELIVE_IMAGE_HOSTS } from './titelive/image-sides.js';
 import { parseAllowedHosts } from './runtime/http/host-allowlist.js';
 import { sourceOf, type OptionName } from './options.js';
-import type { ParseConfig } from './stages/parse.js';
-import { STAGES, isStage, type Stage } from './stages/stage-outputs.js';
+import type { FetchConfig, ImagesConfig, LoadConfig, ParseConfig, PlanConfig, RunConfig, TiteliveConfig, Window } from './stage-configs.js';
+import { STAGES, isStage, type Stage } from './stage-table.js';
+
+export type { FetchConfig, ImagesConfig, LoadConfig, ParseConfig, PlanConfig, RunConfig, TiteliveConfig, Window } from './stage-configs.js';
 
 /** The seed's Secret Manager secret names. */
 export const SECRET_NAMES = { username: 'titelive_epagine_api_username', password: 'titelive_epagine_api_password' };
@@ -26,46 +26,6 @@ export const SECRET_NAMES = { username: 'titelive_epagine_api_username', passwor
 export interface LogConfig {
   level: 'trace' | 'debug' | 'info' | 'warn' | 'error';
   format: LogFormat;
-}
-
-export interface RunConfig {
-  category: Category;
-  runId: string;
-  dataUrl: string;
-}
-
-export interface Window {
-  /** First day, included (YYYY-MM-DD). */
-  start: string;
-  /** Last boundary, excluded (YYYY-MM-DD). */
-  end: string;
-}
-
-export interface TiteliveConfig {
-  apiUrl: string;
-  loginUrl: string;
-  username: string;
-  password: string;
-  ratePerSecond: number;
-  parallelism: number;
-  concurrency: number;
-  maxSockets: number;
-  timeoutMs: number;
-  maxAttempts: number;
-}
-
-export interface PlanConfig extends RunConfig {
-  window: Window;
-  allowPartial: boolean;
-  limit: number | undefined;
-  titelive: TiteliveConfig;
-}
-
-export interface FetchConfig extends RunConfig {
-  shard: Shard;
-  batchSize: number;
-  limit: number | undefined;
-  titelive: TiteliveConfig;
 }
 
 const setting = (argv: Argv, env: Env, name: OptionName) => readSetting(argv, env, sourceOf(name));

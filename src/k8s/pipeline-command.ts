@@ -2,7 +2,7 @@ import type { PipelineCommandConfig } from '../config.js';
 import { stageCompletion } from '../runtime/completion.js';
 import type { JobContext } from '../runtime/harness.js';
 import { openStorage } from '../runtime/storage/open-storage.js';
-import { STAGE_FOLDERS, type Stage } from '../stages/stage-outputs.js';
+import { STAGE_FOLDERS, type Stage } from '../stage-table.js';
 import { verifyRun } from '../stages/verify.js';
 import { KubernetesJobsApi } from './kubernetes-jobs-api.js';
 import { runPipeline } from './pipeline.js';

@@ -1,4 +1,4 @@
-import type { FetchConfig } from '../config.js';
+import type { FetchConfig } from '../stage-configs.js';
 import { requireStageComplete } from '../runtime/completion.js';
 import { ConfigError, StoppedError, WorkFailedError, messageOf } from '../runtime/errors.js';
 import type { JobContext } from '../runtime/harness.js';

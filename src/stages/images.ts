@@ -1,3 +1,4 @@
+import type { ImagesCommon, ImagesConfig, ImagesFileConfig, ImagesRunConfig } from '../stage-configs.js';
 import { v5 as uuidv5 } from 'uuid';
 import { requireStageComplete } from '../runtime/completion.js';
 import { ConfigError, WorkFailedError } from '../runtime/errors.js';
@@ -21,51 +22,16 @@ import type { ColumnSpec } from '../runtime/parquet/parquet-schema.js';
 import { Progress } from '../runtime/progress.js';
 import { partPath, type RunRef } from '../runtime/run-layout.js';
 import { Semaphore } from '../runtime/semaphore.js';
-import { belongsToShard, type Shard } from '../runtime/sharding.js';
+import { belongsToShard } from '../runtime/sharding.js';
 import { openObjectStore, type ObjectStore } from '../runtime/storage/object-store.js';
 import { openStorage, splitLocation } from '../runtime/storage/open-storage.js';
-import type { Category } from '../titelive/categories.js';
 import { IMAGE_SIDES, parseImagesUrl, sideSource } from '../titelive/image-sides.js';
 import { PRODUCTS_FOLDER } from './parse.js';
-import { STAGE_FOLDERS } from './stage-outputs.js';
+import { STAGE_FOLDERS } from '../stage-table.js';
 import { failed, hostNotAllowed, outcomeOfStatus, unavailable, type ImageOutcome } from './image-outcome.js';
 
-export interface ImagesHttpConfig {
-  /** Sockets per upstream host (image host, GCS); also the downloads in flight. */
-  maxSockets: number;
-  timeoutMs: number;
-  maxAttempts: number;
-  /** Larger downloads fail; bounds memory to maxSockets × maxImageBytes. */
-  maxImageBytes: number;
-}
 
-interface ImagesCommon {
-  /** The mirror: gs://bucket/prefix or a local folder; objects are named UUIDv5(URL). */
-  imagesUrl: string;
-  http: ImagesHttpConfig;
-  /** Above this share of the shard's images failed for a transient reason, the shard exits 1 (Kubernetes retries that index). */
-  maxFailureRatio: number;
-  /** The hosts covers may come from, redirects included (--image-hosts). */
-  allowedHosts: readonly AllowedHost[];
-}
-
-export interface ImagesRunConfig extends ImagesCommon {
-  mode: 'run';
-  category: Category;
-  runId: string;
-  dataUrl: string;
-  shard: Shard;
-}
-
-/** The seed's way: one parsed file in, one file of image columns out. */
-export interface ImagesFileConfig extends ImagesCommon {
-  mode: 'file';
-  inputParquetPath: string;
-  outputParquetPath: string;
-}
-
-export type ImagesConfig = ImagesRunConfig | ImagesFileConfig;
-
+export type { ImagesConfig, ImagesFileConfig, ImagesHttpConfig, ImagesRunConfig } from '../stage-configs.js';
 export const IMAGES_FOLDER = STAGE_FOLDERS.images;
 
 /** Failed sides the manifest names one by one; past it, a count (the part has them all). */

@@ -1,3 +1,4 @@
+import type { LoadConfig } from '../stage-configs.js';
 import type { AnyBulkWriteOperation, Collection, Db, Document } from 'mongodb';
 
 /** A stored product: `_id` is the article EAN. */
@@ -16,31 +17,17 @@ import { forEachCompleted } from '../runtime/concurrency/for-each-completed.js';
 import { readStageRows } from '../runtime/part-io.js';
 import { Progress } from '../runtime/progress.js';
 import type { RunRef } from '../runtime/run-layout.js';
-import { belongsToShard, type Shard } from '../runtime/sharding.js';
+import { belongsToShard } from '../runtime/sharding.js';
 import { openStorage } from '../runtime/storage/open-storage.js';
-import type { Category } from '../titelive/categories.js';
 import { PRODUCT_DOCUMENT_SCHEMA, PRODUCT_INDEXES, contentHash, productContent } from '../titelive/product-document.js';
 import { PRODUCTS_COLUMNS } from '../titelive/product-columns.js';
 import { IMAGES_COLUMNS, IMAGES_FOLDER } from './images.js';
 import { PRODUCTS_FOLDER } from './parse.js';
 import { StoredStates } from './stored-states.js';
-import { STAGE_FOLDERS } from './stage-outputs.js';
+import { STAGE_FOLDERS } from '../stage-table.js';
 
-export interface LoadConfig {
-  category: Category;
-  runId: string;
-  dataUrl: string;
-  shard: Shard;
-  /** Holds credentials: never logged, never in a message. */
-  mongodbUri: string;
-  database: string;
-  collection: string;
-  /** Documents per unordered bulk write. */
-  batchSize: number;
-  /** Above this share of the shard's documents rejected, the shard exits 1 without a manifest. */
-  maxFailureRatio: number;
-}
 
+export type { LoadConfig } from '../stage-configs.js';
 export const LOAD_FOLDER = STAGE_FOLDERS.load;
 
 /** Bulk writes in flight per shard. */

@@ -1,3 +1,4 @@
+import type { ParseConfig, ParseFileConfig, ParseRunConfig } from '../stage-configs.js';
 import path from 'node:path';
 import type { Logger } from 'pino';
 import { requireStageComplete } from '../runtime/completion.js';
@@ -16,7 +17,6 @@ import { Progress } from '../runtime/progress.js';
 import { partPath, type RunRef } from '../runtime/run-layout.js';
 import type { Shard } from '../runtime/sharding.js';
 import { openStorage, splitLocation } from '../runtime/storage/open-storage.js';
-import type { Category } from '../titelive/categories.js';
 import { addCountsByColumn, countsByColumn, newNotes, type FlattenNotes } from '../titelive/flatten-product.js';
 import { PRODUCTS_COLUMNS } from '../titelive/product-columns.js';
 import { batches } from '../runtime/concurrency/batches.js';
@@ -24,30 +24,11 @@ import { forEachInOrder } from '../runtime/concurrency/for-each-in-order.js';
 import { KeySet } from '../runtime/key-set.js';
 import { NAMED_OUTCOMES, parseBatch, type FlattenSummary, type ParseReply, type ParseTask } from './parse-worker.js';
 import { startParseWorkers, type ParseWorkers } from './parse-pool.js';
-import { STAGE_FOLDERS } from './stage-outputs.js';
-
-export interface ParseRunConfig {
-  mode: 'run';
-  /** Worker threads that parse and flatten JSON while the main thread reads and writes; 0 = none. */
-  workers: number;
-  category: Category;
-  runId: string;
-  dataUrl: string;
-  shard: Shard;
-}
-
-/** The seed's way: one raw file in (index `id`, column `data`), one flat file out. */
-export interface ParseFileConfig {
-  mode: 'file';
-  workers: number;
-  inputFilePath: string;
-  outputFilePath: string;
-  minModifiedDate: string;
-}
-
-export type ParseConfig = ParseRunConfig | ParseFileConfig;
+import { STAGE_FOLDERS } from '../stage-table.js';
 
 /** The run folder parse writes to (and the next stages read from). */
+
+export type { ParseConfig, ParseFileConfig, ParseRunConfig } from '../stage-configs.js';
 export const PRODUCTS_FOLDER = STAGE_FOLDERS.parse;
 
 /**

@@ -1,4 +1,4 @@
-import type { PlanConfig } from '../config.js';
+import type { PlanConfig } from '../stage-configs.js';
 import { addDays, daysBetween } from '../runtime/calendar.js';
 import { WorkFailedError } from '../runtime/errors.js';
 import type { JobContext } from '../runtime/harness.js';

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import type { Logger } from 'pino';
-import type { Window } from '../config.js';
+import type { Window } from '../stage-configs.js';
 import { stageCompletion } from '../runtime/completion.js';
 import { WorkFailedError } from '../runtime/errors.js';
 import type { JobContext } from '../runtime/harness.js';
@@ -10,7 +10,7 @@ import { openStorage } from '../runtime/storage/open-storage.js';
 import { startLocalFerretDb, type LocalMongo } from '../runtime/local-ferretdb.js';
 import { SANDBOX_PASSWORD, SANDBOX_USERNAME, Sandbox } from '../sandbox/server.js';
 import type { Category } from '../titelive/categories.js';
-import { STAGE_FOLDERS, type Stage } from './stage-outputs.js';
+import { STAGE_FOLDERS, type Stage } from '../stage-table.js';
 import { verifyRun } from './verify.js';
 
 export interface RunLocalConfig {

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { TiteliveConfig } from '../config.js';
+import type { TiteliveConfig } from '../stage-configs.js';
 import { AgentPool, proxyFromEnv } from '../runtime/http/agent-pool.js';
 import { HttpClient } from '../runtime/http/http-client.js';
 import { SlottedTokenBucket } from '../runtime/http/rate-limiter.js';

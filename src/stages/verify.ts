@@ -7,7 +7,7 @@ import { stageFolder, type RunRef } from '../runtime/run-layout.js';
 import { openStorage } from '../runtime/storage/open-storage.js';
 import type { Storage } from '../runtime/storage/storage.js';
 import { IMAGE_SIDES } from '../titelive/image-sides.js';
-import { STAGES, STAGE_FOLDERS, type Stage } from './stage-outputs.js';
+import { STAGES, STAGE_FOLDERS, type Stage } from '../stage-table.js';
 
 export interface VerifyConfig {
   category: string;

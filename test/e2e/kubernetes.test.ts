@@ -6,7 +6,7 @@ import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { writeManifest } from '../../src/runtime/manifest.js';
 import { openStorage } from '../../src/runtime/storage/open-storage.js';
-import { STAGE_FOLDERS, STAGES, type Stage } from '../../src/stages/stage-outputs.js';
+import { STAGE_FOLDERS, STAGES, type Stage } from '../../src/stage-table.js';
 import { startCli } from '../helpers/cli.js';
 import { json, startControlPlane, type ControlPlane } from '../helpers/control-plane.js';
 import { ROOT, waitFor } from '../helpers/services.js';

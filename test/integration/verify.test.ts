@@ -4,7 +4,7 @@ import path from 'node:path';
 import { unaccounted } from '../../src/runtime/accounting.js';
 import { readManifests } from '../../src/runtime/manifest.js';
 import { LocalStorage } from '../../src/runtime/storage/local-storage.js';
-import { STAGES, STAGE_FOLDERS } from '../../src/stages/stage-outputs.js';
+import { STAGES, STAGE_FOLDERS } from '../../src/stage-table.js';
 import { runCli } from '../helpers/cli.js';
 import { tempDir } from '../helpers/run-stages.js';
 import { startMongo, type MongoServer } from '../helpers/services.js';

@@ -1,0 +1,120 @@
+import type { AllowedHost } from './runtime/http/host-allowlist.js';
+import type { Shard } from './runtime/sharding.js';
+import type { Category } from './titelive/categories.js';
+
+/*
+ * What each stage is given to run: the shapes config.ts resolves from flags and variables, and
+ * the stages take. Kept apart from both, so neither imports the other.
+ */
+
+export interface RunConfig {
+  category: Category;
+  runId: string;
+  dataUrl: string;
+}
+
+export interface Window {
+  /** First day, included (YYYY-MM-DD). */
+  start: string;
+  /** Last boundary, excluded (YYYY-MM-DD). */
+  end: string;
+}
+
+export interface TiteliveConfig {
+  apiUrl: string;
+  loginUrl: string;
+  username: string;
+  password: string;
+  ratePerSecond: number;
+  parallelism: number;
+  concurrency: number;
+  maxSockets: number;
+  timeoutMs: number;
+  maxAttempts: number;
+}
+
+export interface PlanConfig extends RunConfig {
+  window: Window;
+  allowPartial: boolean;
+  limit: number | undefined;
+  titelive: TiteliveConfig;
+}
+
+export interface FetchConfig extends RunConfig {
+  shard: Shard;
+  batchSize: number;
+  limit: number | undefined;
+  titelive: TiteliveConfig;
+}
+
+export interface ParseRunConfig {
+  mode: 'run';
+  /** Worker threads that parse and flatten JSON while the main thread reads and writes; 0 = none. */
+  workers: number;
+  category: Category;
+  runId: string;
+  dataUrl: string;
+  shard: Shard;
+}
+
+/** The seed's way: one raw file in (index `id`, column `data`), one flat file out. */
+export interface ParseFileConfig {
+  mode: 'file';
+  workers: number;
+  inputFilePath: string;
+  outputFilePath: string;
+  minModifiedDate: string;
+}
+
+export type ParseConfig = ParseRunConfig | ParseFileConfig;
+
+export interface ImagesHttpConfig {
+  /** Sockets per upstream host (image host, GCS); also the downloads in flight. */
+  maxSockets: number;
+  timeoutMs: number;
+  maxAttempts: number;
+  /** Larger downloads fail; bounds memory to maxSockets × maxImageBytes. */
+  maxImageBytes: number;
+}
+
+export interface ImagesCommon {
+  /** The mirror: gs://bucket/prefix or a local folder; objects are named UUIDv5(URL). */
+  imagesUrl: string;
+  http: ImagesHttpConfig;
+  /** Above this share of the shard's images failed for a transient reason, the shard exits 1 (Kubernetes retries that index). */
+  maxFailureRatio: number;
+  /** The hosts covers may come from, redirects included (--image-hosts). */
+  allowedHosts: readonly AllowedHost[];
+}
+
+export interface ImagesRunConfig extends ImagesCommon {
+  mode: 'run';
+  category: Category;
+  runId: string;
+  dataUrl: string;
+  shard: Shard;
+}
+
+/** The seed's way: one parsed file in, one file of image columns out. */
+export interface ImagesFileConfig extends ImagesCommon {
+  mode: 'file';
+  inputParquetPath: string;
+  outputParquetPath: string;
+}
+
+export type ImagesConfig = ImagesRunConfig | ImagesFileConfig;
+
+export interface LoadConfig {
+  category: Category;
+  runId: string;
+  dataUrl: string;
+  shard: Shard;
+  /** Holds credentials: never logged, never in a message. */
+  mongodbUri: string;
+  database: string;
+  collection: string;
+  /** Documents per unordered bulk write. */
+  batchSize: number;
+  /** Above this share of the shard's documents rejected, the shard exits 1 without a manifest. */
+  maxFailureRatio: number;
+}
