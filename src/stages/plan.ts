@@ -157,7 +157,7 @@ async function searchDay(
         return (await search(page)).products;
       } catch (error) {
         if (!(error instanceof SearchCapError)) throw error;
-        if (!config.allowPartial) throw overCap(first.total, page);
+        // Pages end in completion order: the failure (below) names the first page refused, whichever ended first.
         capRefusedAt = Math.min(capRefusedAt ?? Infinity, page);
         endOfPaging = Math.min(endOfPaging, page - 1);
         return [];
@@ -169,6 +169,7 @@ async function searchDay(
     },
     signal,
   );
+  if (capRefusedAt !== undefined && !config.allowPartial) throw overCap(first.total, capRefusedAt);
   const products = [...pages.entries()].filter(([page]) => page <= endOfPaging).sort((a, b) => a[0] - b[0]).flatMap(([, list]) => list);
   const servedPages = Math.min(last, endOfPaging);
   return { day, total: first.total, products, pages: servedPages, ...(capRefusedAt === undefined ? {} : { capRefusedAt }) };
