@@ -3,10 +3,9 @@
  * several shard counts; loads into FerretDB from tools/bin (or MONGODB_URI).
  *   npm run bench:e2e [-- --products 100000 --shards 1,2,4 --repeat 1 --json out.json]
  */
+import { FERRETDB_BINARY, startLocalFerretDb } from '../src/runtime/local-ferretdb.js';
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { arg, spread, writeJsonResult } from './bench-kit.js';
@@ -17,24 +16,11 @@ const shardCounts = arg('shards', '1,2,4').split(',').map(Number);
 const repeat = Number(arg('repeat', '1'));
 const STAGES = ['plan', 'fetch', 'parse', 'images', 'load'];
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
 async function mongo(): Promise<{ uri: string; stop: () => Promise<void> }> {
   if (process.env.MONGODB_URI) return { uri: process.env.MONGODB_URI, stop: async () => undefined };
-  const binary = path.join(root, 'tools', 'bin', 'ferretdb');
-  if (!existsSync(binary)) throw new Error(`${binary} is missing: run npm run tools first, or set MONGODB_URI`);
-  const port = await freePort();
-  const state = await mkdtemp(path.join(os.tmpdir(), 'ferretdb-e2e-'));
-  const child = spawn(binary, ['--handler=sqlite', `--sqlite-url=file:${state}/`, `--state-dir=${state}`, `--listen-addr=127.0.0.1:${port}`, '--telemetry=disable', '--log-level=error', '--debug-addr=-'], { stdio: 'ignore' });
-  await new Promise((resolve) => setTimeout(resolve, 1_000));
-  return { uri: `mongodb://127.0.0.1:${port}/`, stop: async () => { child.kill(); await rm(state, { recursive: true, force: true }); } };
+  const server = await startLocalFerretDb();
+  if (!server) throw new Error(`${FERRETDB_BINARY} is missing: run npm run tools first, or set MONGODB_URI`);
+  return server;
 }
 
 /** One run-local; returns the seconds of each stage (from its summary) and of the whole command. */

@@ -4,11 +4,9 @@
  *   npm run bench:load [-- --articles 100000 --batch-size 1000 --repeat 1 --json out.json]
  * Uses MONGODB_URI when set, else starts FerretDB from tools/bin (npm run tools).
  */
+import { FERRETDB_BINARY, startLocalFerretDb } from '../src/runtime/local-ferretdb.js';
 import type { ColumnSpec } from '../src/runtime/parquet/parquet-schema.js';
-import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { MongoClient } from 'mongodb';
@@ -27,36 +25,15 @@ import { PRODUCTS_COLUMNS } from '../src/titelive/product-columns.js';
 import { arg, spread, writeJsonResult } from './bench-kit.js';
 
 
-const root = path.resolve(import.meta.dirname, '..');
 const articles = Number(arg('articles', '100000'));
 const batchSize = Number(arg('batch-size', '1000'));
 const repeat = Number(arg('repeat', '1'));
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
 async function startServer(): Promise<{ uri: string; name: string; stop: () => Promise<void> }> {
   if (process.env.MONGODB_URI) return { uri: process.env.MONGODB_URI, name: 'MONGODB_URI', stop: async () => undefined };
-  const binary = path.join(root, 'tools', 'bin', 'ferretdb');
-  if (!existsSync(binary)) throw new Error(`${binary} is missing: run npm run tools first, or set MONGODB_URI`);
-  const port = await freePort();
-  const state = await mkdtemp(path.join(os.tmpdir(), 'ferretdb-bench-'));
-  const child = spawn(binary, ['--handler=sqlite', `--sqlite-url=file:${state}/`, `--state-dir=${state}`, `--listen-addr=127.0.0.1:${port}`, '--telemetry=disable', '--log-level=error', '--debug-addr=-'], { stdio: 'ignore' });
-  await new Promise((resolve) => setTimeout(resolve, 1_000));
-  return {
-    uri: `mongodb://127.0.0.1:${port}/`,
-    name: 'FerretDB 1.24.0 (SQLite)',
-    stop: async () => {
-      child.kill();
-      await rm(state, { recursive: true, force: true });
-    },
-  };
+  const server = await startLocalFerretDb();
+  if (!server) throw new Error(`${FERRETDB_BINARY} is missing: run npm run tools first, or set MONGODB_URI`);
+  return { ...server, name: 'FerretDB 1.24.0 (SQLite)' };
 }
 
 /** A run folder with N articles: products from the sandbox catalog, an images part, a fetch part. */

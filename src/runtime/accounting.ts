@@ -35,20 +35,19 @@ export class Tally {
   /** `count` inputs ended as `ending`; `name` names one of them. */
   end(ending: string, count = 1, name?: string): void {
     this.ended[ending] = (this.ended[ending] ?? 0) + count;
-    if (name !== undefined) {
-      const names = (this.names[ending] ??= []);
-      if (names.length < NAMES_PER_ENDING) names.push(name);
-    }
+    if (name !== undefined) this.name(ending, name);
+  }
+
+  /** Names an input counted (or to be counted) as `ending`, up to NAMES_PER_ENDING. */
+  name(ending: string, name: string): void {
+    const names = (this.names[ending] ??= []);
+    if (names.length < NAMES_PER_ENDING) names.push(name);
   }
 
   /** Read and ended at once: an input known only once it has ended. */
   readAndEnd(ending: string, count = 1, name?: string): void {
     this.add(count);
     this.end(ending, count, name);
-  }
-
-  count(ending: string): number {
-    return this.ended[ending] ?? 0;
   }
 
   toJSON(): Accounting {

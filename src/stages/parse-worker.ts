@@ -1,4 +1,5 @@
 import { parentPort } from 'node:worker_threads';
+import { NAMES_PER_ENDING } from '../runtime/accounting.js';
 import { readParquetRange, type RowRange } from '../runtime/parquet/parquet-reader.js';
 import type { Row } from '../runtime/parquet/parquet-writer.js';
 import { belongsToShard, type Shard } from '../runtime/sharding.js';
@@ -37,9 +38,8 @@ export interface ParseTask {
  */
 export type ProductOutcome = 'rows' | 'filtered_old' | 'article_missing' | 'unreadable' | 'no_data';
 
-/** Outcomes whose products are named (file mode: by id or row number), a few per batch. */
+/** Outcomes whose products are named (file mode: by id or row number), as many per batch as the manifest keeps. */
 export const NAMED_OUTCOMES: readonly ProductOutcome[] = ['unreadable', 'no_data', 'article_missing'];
-const NAMES_PER_BATCH = 100;
 
 export interface FlattenSummary {
   /** Raw rows read from the range. */
@@ -113,6 +113,8 @@ interface BatchState {
   notes: FlattenNotes;
   /** Run mode: the EANs parsed; file mode: the article EANs written. */
   inBatch: Set<string>;
+  /** File mode: products named so far, by outcome. */
+  namedSoFar: Partial<Record<ProductOutcome, number>>;
 }
 
 function newBatch(): BatchState {
@@ -120,15 +122,17 @@ function newBatch(): BatchState {
     summary: { inputRows: 0, skipped: {}, outcomes: [], named: [], fetchedEans: [], filteredOld: 0, gencods: [], noEan: 0, duplicates: 0, coercedToNull: [], textToNumber: [], numberToText: [], extraFields: [] },
     notes: newNotes(),
     inBatch: new Set<string>(),
+    namedSoFar: {},
   };
 }
 
 /** A range's products into `columns`, row by row; a plain function, which V8 optimizes once. */
-function parseRows(rows: Row[], firstRow: number, task: ParseTask, columns: ColumnBuffer[], { summary, notes, inBatch }: BatchState): void {
+function parseRows(rows: Row[], firstRow: number, task: ParseTask, columns: ColumnBuffer[], { summary, notes, inBatch, namedSoFar }: BatchState): void {
   summary.inputRows += rows.length;
   const record = (outcome: ProductOutcome, raw: Row, index: number) => {
     summary.outcomes.push(outcome);
-    if (task.shard || !NAMED_OUTCOMES.includes(outcome) || summary.named.filter(([named]) => named === outcome).length >= NAMES_PER_BATCH) return;
+    if (task.shard || !NAMED_OUTCOMES.includes(outcome) || (namedSoFar[outcome] ?? 0) >= NAMES_PER_ENDING) return;
+    namedSoFar[outcome] = (namedSoFar[outcome] ?? 0) + 1;
     const id = task.idColumn ? raw[task.idColumn] : undefined;
     summary.named.push([outcome, id === undefined || id === null ? `row ${firstRow + index}` : `${task.idColumn} ${textOf(id)}`]);
   };

@@ -223,7 +223,7 @@ async function parseFile(config: ParseFileConfig, { logger, signal }: JobContext
         counts.products += summary.inputRows;
         progress.add('products', summary.inputRows);
         for (const outcome of summary.outcomes) products.readAndEnd(outcome === 'rows' ? 'flattened' : outcome);
-        for (const [outcome, name] of summary.named) products.end(outcome, 0, name);
+        for (const [outcome, name] of summary.named) products.name(outcome, name);
         for (const outcome of ['unreadable', 'no_data', 'article_missing'] as const) counts[outcome] += summary.outcomes.filter((each) => each === outcome).length;
         counts.filtered_old += summary.filteredOld;
         counts.no_ean += summary.noEan;

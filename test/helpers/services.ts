@@ -1,3 +1,4 @@
+import { startLocalFerretDb } from '../../src/runtime/local-ferretdb.js';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -69,29 +70,9 @@ export interface MongoServer {
 /** MONGODB_URI when set, else FerretDB (SQLite backend) from tools/bin on a free loopback port. */
 export async function startMongo(context: Mocha.Context): Promise<MongoServer> {
   if (process.env.MONGODB_URI) return { uri: process.env.MONGODB_URI, stop: async () => undefined };
-  const binary = path.join(TOOLS_BIN, 'ferretdb');
-  if (!existsSync(binary)) requireService(context, 'FerretDB (tools/bin/ferretdb) or MONGODB_URI');
-  const port = await freePort();
-  const state = await mkdtemp(path.join(tmpdir(), 'ferretdb-'));
-  const child = spawn(binary, ['--handler=sqlite', `--sqlite-url=file:${state}/`, `--state-dir=${state}`, `--listen-addr=127.0.0.1:${port}`, '--telemetry=disable', '--log-level=error', '--debug-addr=-'], { stdio: 'ignore' });
-  await waitFor(
-    () =>
-      new Promise<boolean>((resolve) => {
-        const socket = net.connect(port, '127.0.0.1', () => {
-          socket.end();
-          resolve(true);
-        });
-        socket.on('error', () => resolve(false));
-      }),
-    'FerretDB',
-  );
-  return {
-    uri: `mongodb://127.0.0.1:${port}/`,
-    stop: async () => {
-      await stopChild(child);
-      await rm(state, { recursive: true, force: true });
-    },
-  };
+  const server = await startLocalFerretDb();
+  if (!server) requireService(context, 'FerretDB (tools/bin/ferretdb) or MONGODB_URI');
+  return server;
 }
 
 export interface PrometheusStack {
