@@ -2,12 +2,12 @@
 import os from 'node:os';
 import path from 'node:path';
 import type { Logger } from 'pino';
-import yargs, { type Argv as YargsArgv } from 'yargs';
+import yargs, { type Argv as YargsArgv, type CommandModule } from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import {
-  resolveCategory, resolveFetchConfig, resolveImagesConfig, resolveLimit, resolveLoadConfig, resolveTelemetryConfig, resolveLogConfig, resolveParseConfig, resolvePipelineConfig, resolvePlanConfig, resolveRunConfig, resolveWindow, type LogConfig,
+  STAGE_RESOLVERS, resolveCategory, resolveLimit, resolveTelemetryConfig, resolveLogConfig, resolvePipelineConfig, resolveRunConfig, resolveWindow, type LogConfig,
 } from './config.js';
-import { OBSERVABILITY_OPTIONS, RUN_OPTIONS, SHARD_OPTIONS, TITELIVE_OPTIONS, sourceOf, yargsOptions } from './options.js';
+import { OBSERVABILITY_OPTIONS, RUN_OPTIONS, sourceOf, yargsOptions } from './options.js';
 import { today } from './runtime/calendar.js';
 import { ConfigError, ExitCode, WorkFailedError, exitCodeOf, messageOf } from './runtime/errors.js';
 import { runJob, type JobContext } from './runtime/harness.js';
@@ -19,9 +19,8 @@ import { isShardComplete } from './runtime/completion.js';
 import type { Shard } from './runtime/sharding.js';
 import { openStorage } from './runtime/storage/open-storage.js';
 import { runSandboxCommand, SANDBOX_OPTIONS } from './sandbox/command.js';
-import type { ParseConfig } from './stages/parse.js';
 import type { RunLocalConfig } from './stages/run-local.js';
-import { STAGE_FOLDERS, isStage } from './stage-table.js';
+import { STAGE_FOLDERS, STAGE_TABLE, STAGES, isStage, type StageRow } from './stage-table.js';
 
 const env: Env = process.env;
 
@@ -34,22 +33,6 @@ type Work<Config> = (config: Config, context: JobContext) => Promise<ShardManife
 function loadedOnUse<Config>(load: () => Promise<Work<Config>>): Work<Config> {
   return async (config, context) => (await load())(config, context);
 }
-const runPlan = loadedOnUse(async () => (await import('./stages/plan.js')).runPlan);
-const runFetch = loadedOnUse(async () => (await import('./stages/fetch.js')).runFetch);
-/** Parse's worker threads start first, so their start-up overlaps the loading of the parse stage. */
-const runParse: Work<ParseConfig> = async (config, context) => {
-  const workers = (await import('./stages/parse-pool.js')).startParseWorkers(config.workers);
-  let stage: typeof import('./stages/parse.js');
-  try {
-    stage = await import('./stages/parse.js');
-  } catch (error) {
-    await workers?.close();
-    throw error;
-  }
-  return stage.runParse(config, context, workers);
-};
-const runImages = loadedOnUse(async () => (await import('./stages/images.js')).runImages);
-const runLoad = loadedOnUse(async () => (await import('./stages/load.js')).runLoad);
 const runLocal = loadedOnUse(async () => (await import('./stages/run-local.js')).runLocal);
 const runVerify = loadedOnUse(async () => (await import('./stages/verify.js')).runVerify);
 const runPipelineCommand = loadedOnUse(async () => (await import('./k8s/pipeline-command.js')).runPipelineCommand);
@@ -165,47 +148,21 @@ function stripUndefined(argv: Argv): Argv {
   return Object.fromEntries(Object.entries(argv).filter(([, value]) => value !== undefined));
 }
 
+/** A stage's command, from its row of the stage table. */
+function stageCommandModule(stage: StageRow): CommandModule {
+  return {
+    command: stage.name,
+    describe: stage.describe,
+    builder: (y) => stage.examples.reduce((built, [command, description]) => built.example(command, description), y.options(yargsOptions(stage.options))),
+    handler: (argv) => stageCommand(stage.name, argv, STAGE_RESOLVERS[stage.config] as (argv: Argv, env: Env) => Promise<object>, stage.run as Work<object>),
+  };
+}
+
 export function buildCli(args: string[]): YargsArgv {
   return yargs(args)
     .scriptName('titelive-etl')
     .usage('$0 <command> [options]\n\nKeeps a copy of the Titelive catalog up to date: plan → fetch → … in stages that hand off Parquet files.')
-    .command(
-      'plan',
-      'Search Titelive day by day over the window and write the list of EANs to fetch',
-      (y) => y.options(yargsOptions([...RUN_OPTIONS, 'min-modified-date', 'max-modified-date', 'window-days', 'allow-partial', 'limit', ...TITELIVE_OPTIONS, ...OBSERVABILITY_OPTIONS]))
-        .example('$0 plan --category paper --min-modified-date 2024-01-01 --max-modified-date 2024-01-08 --run-id 2024-01-08 --data-url ./data', ''),
-      (argv) => stageCommand('plan', argv, resolvePlanConfig, runPlan),
-    )
-    .command(
-      'fetch',
-      "Fetch this shard's EANs from /ean (250 a call) and write raw Parquet: found, deleted or failed",
-      (y) => y.options(yargsOptions([...RUN_OPTIONS, ...SHARD_OPTIONS, 'limit', 'batch-size', ...TITELIVE_OPTIONS, ...OBSERVABILITY_OPTIONS]))
-        .example('$0 fetch --category paper --run-id 2024-01-08 --data-url ./data --shard-index 0 --shard-count 4', ''),
-      (argv) => stageCommand('fetch', argv, resolveFetchConfig, runFetch),
-    )
-    .command(
-      'parse',
-      'Flatten raw products into Parquet, one row per article, one typed column per Titelive field (docs/columns.md); or convert one seed-format file',
-      (y) => y.options(yargsOptions([...RUN_OPTIONS, ...SHARD_OPTIONS, 'input-file-path', 'output-file-path', 'min-modified-date', 'parse-workers', ...OBSERVABILITY_OPTIONS]))
-        .example('$0 parse --category paper --run-id 2024-01-08 --data-url ./data --shard-index 0 --shard-count 2', '')
-        .example('$0 parse --input-file-path raw.parquet --output-file-path out.parquet --min-modified-date 2024-01-01', 'like the seed script'),
-      (argv) => stageCommand('parse', argv, resolveParseConfig, runParse),
-    )
-    .command(
-      'images',
-      'Mirror the recto/verso covers of this shard\'s articles into GCS (or a folder), each image once, and write their statuses',
-      (y) => y.options(yargsOptions([...RUN_OPTIONS, ...SHARD_OPTIONS, 'images-url', 'image-hosts', 'max-sockets', 'max-failure-ratio', 'max-image-bytes', 'http-timeout-ms', 'max-attempts', 'input-parquet-path', 'gcs-thumb-base-path', 'output-parquet-path', ...OBSERVABILITY_OPTIONS]))
-        .example('$0 images --category paper --run-id 2024-01-08 --data-url gs://bucket/runs --images-url gs://bucket/images/titelive --shard-index 0 --shard-count 4', '')
-        .example('$0 images --input-parquet-path products.parquet --gcs-thumb-base-path gs://bucket/images/titelive --output-parquet-path images.parquet', 'like the seed script'),
-      (argv) => stageCommand('images', argv, resolveImagesConfig, runImages),
-    )
-    .command(
-      'load',
-      "Upsert this shard's articles into MongoDB: one document per EAN, written only when its content changed; deleted EANs marked",
-      (y) => y.options(yargsOptions([...RUN_OPTIONS, ...SHARD_OPTIONS, 'mongodb-uri', 'database', 'collection', 'write-batch-size', 'max-failure-ratio', ...OBSERVABILITY_OPTIONS]))
-        .example('MONGODB_URI=mongodb://… $0 load --category paper --run-id 2024-01-08 --data-url ./data --shard-index 0 --shard-count 2', ''),
-      (argv) => stageCommand('load', argv, resolveLoadConfig, runLoad),
-    )
+    .command(STAGE_TABLE.map((stage) => stageCommandModule(stage as StageRow)))
     .command(
       'verify',
       "Reconcile a run from its manifests: every stage's inputs accounted for (in = Σ ended), its parts present, and each stage's input equal to what the one before handed on; exits 4 when not",
@@ -249,7 +206,7 @@ export function buildCli(args: string[]): YargsArgv {
         }
       },
     )
-    .demandCommand(1, 'Name a command: plan, fetch, parse, images, load, verify, pipeline, run-local or sandbox.')
+    .demandCommand(1, `Name a command: ${STAGES.join(', ')}, verify, pipeline, run-local or sandbox.`)
     .strict()
     .env(false)
     .wrap(Math.min(120, process.stdout.columns ?? 100))

@@ -15,10 +15,10 @@ import { DEFAULT_API_URL, DEFAULT_LOGIN_URL, MAX_EANS_PER_CALL } from './titeliv
 import { TITELIVE_IMAGE_HOSTS } from './titelive/image-sides.js';
 import { parseAllowedHosts } from './runtime/http/host-allowlist.js';
 import { sourceOf, type OptionName } from './options.js';
-import type { FetchConfig, ImagesConfig, LoadConfig, ParseConfig, PlanConfig, RunConfig, TiteliveConfig, Window } from './stage-configs.js';
+import type { ConfigKind, ConfigOf, FetchConfig, ImagesConfig, LoadConfig, ParseConfig, PlanConfig, RunConfig, ShardedRunConfig, TiteliveConfig, Window } from './stage-configs.js';
 import { STAGES, isStage, type Stage } from './stage-table.js';
 
-export type { FetchConfig, ImagesConfig, LoadConfig, ParseConfig, PlanConfig, RunConfig, TiteliveConfig, Window } from './stage-configs.js';
+export type { FetchConfig, ImagesConfig, LoadConfig, ParseConfig, PlanConfig, RunConfig, ShardedRunConfig, TiteliveConfig, Window } from './stage-configs.js';
 
 /** The seed's Secret Manager secret names. */
 export const SECRET_NAMES = { username: 'titelive_epagine_api_username', password: 'titelive_epagine_api_password' };
@@ -192,6 +192,20 @@ export async function resolveLoadConfig(argv: Argv, env: Env): Promise<LoadConfi
   const maxFailureRatio = parseNumber(setting(argv, env, 'max-failure-ratio'), { min: 0, max: 1 }) ?? 0.01;
   return { ...run, shard, mongodbUri, database, collection, batchSize, maxFailureRatio };
 }
+
+export async function resolveShardedRunConfig(argv: Argv, env: Env): Promise<ShardedRunConfig> {
+  return { ...resolveRunConfig(argv, env), shard: resolveShard(argv, env) };
+}
+
+/** The resolver of each config shape a stage row names. */
+export const STAGE_RESOLVERS: { [Kind in ConfigKind]: (argv: Argv, env: Env) => Promise<ConfigOf[Kind]> } = {
+  plan: resolvePlanConfig,
+  fetch: resolveFetchConfig,
+  parse: resolveParseConfig,
+  images: resolveImagesConfig,
+  load: resolveLoadConfig,
+  shardedRun: resolveShardedRunConfig,
+};
 
 export function resolveTelemetryConfig(argv: Argv, env: Env): TelemetryConfig {
   const metricsPort = parseInteger(setting(argv, env, 'metrics-port'), { min: 0, max: 65_535 });

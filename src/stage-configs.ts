@@ -118,3 +118,20 @@ export interface LoadConfig {
   /** Above this share of the shard's documents rejected, the shard exits 1 without a manifest. */
   maxFailureRatio: number;
 }
+
+/** A stage that needs only the run and its shard (a new stage starts with this one). */
+export interface ShardedRunConfig extends RunConfig {
+  shard: Shard;
+}
+
+/** The config each of config.ts's stage resolvers returns; a stage's row names one. */
+export interface ConfigOf {
+  plan: PlanConfig;
+  fetch: FetchConfig;
+  parse: ParseConfig;
+  images: ImagesConfig;
+  load: LoadConfig;
+  shardedRun: ShardedRunConfig;
+}
+
+export type ConfigKind = keyof ConfigOf;

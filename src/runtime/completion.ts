@@ -27,16 +27,19 @@ export async function stageCompletion(storage: Storage, run: RunRef, stage: stri
   return { complete, shardCount, manifests: manifests.sort((a, b) => a.shardIndex - b.shardIndex), missing };
 }
 
-/** The barrier a downstream stage passes before it starts; the error names what is missing. */
-export async function requireStageComplete(storage: Storage, run: RunRef, upstream: string, downstream: string): Promise<ShardManifest[]> {
-  const completion = await stageCompletion(storage, run, upstream);
+/**
+ * The barrier a downstream stage passes before it starts; the error names what is missing.
+ * `folder` is where the upstream stage writes, when it is not named after it.
+ */
+export async function requireStageComplete(storage: Storage, run: RunRef, upstream: string, downstream: string, folder = upstream): Promise<ShardManifest[]> {
+  const completion = await stageCompletion(storage, run, folder);
   if (!completion.complete) {
     const found = completion.manifests.length;
     const expected = completion.shardCount ?? '?';
     const missing = completion.missing.length > 0 ? `; missing shards ${summariseIndexes(completion.missing)}` : '';
     throw new UpstreamIncompleteError(
       `${downstream}: upstream ${upstream} incomplete for ${run.dataset}/${run.runId} ` +
-        `(${found} of ${expected} shard manifests in ${storage.locate(stageFolder(run, upstream))}${missing}) — run ${upstream} first`,
+        `(${found} of ${expected} shard manifests in ${storage.locate(stageFolder(run, folder))}${missing}) — run ${upstream} first`,
     );
   }
   return completion.manifests;

@@ -1,5 +1,7 @@
+import { RAW_COLUMNS } from './part-schemas.js';
+import { STAGE_FOLDERS } from '../stage-table.js';
 import type { FetchConfig } from '../stage-configs.js';
-import { requireStageComplete } from '../runtime/completion.js';
+import { requireUpstream } from '../stage-upstream.js';
 import { ConfigError, StoppedError, WorkFailedError, messageOf } from '../runtime/errors.js';
 import type { JobContext } from '../runtime/harness.js';
 import { Tally } from '../runtime/accounting.js';
@@ -7,7 +9,6 @@ import { writeManifest, type ShardManifest } from '../runtime/manifest.js';
 import { itemsTotal } from '../runtime/metrics.js';
 import { chunk } from '../runtime/concurrency/batches.js';
 import { forEachCompleted } from '../runtime/concurrency/for-each-completed.js';
-import type { ColumnSpec } from '../runtime/parquet/parquet-schema.js';
 import { PartWriter, readStageRows } from '../runtime/part-io.js';
 import { Progress } from '../runtime/progress.js';
 import { partPath, type RunRef } from '../runtime/run-layout.js';
@@ -17,16 +18,6 @@ import type { Category } from '../titelive/categories.js';
 import type { TiteliveClient } from '../titelive/client.js';
 import { articlesOf, eanOf } from '../titelive/response-shapes.js';
 import { connectTitelive } from './titelive-connection.js';
-
-/** The raw hand-off: one row per EAN, keyed by the EAN it was fetched for. */
-export const RAW_COLUMNS: ColumnSpec[] = [
-  { name: 'ean', type: 'STRING', required: true },
-  { name: 'base', type: 'STRING', required: true },
-  { name: 'status', type: 'STRING', required: true },
-  { name: 'data', type: 'STRING' },
-  { name: 'error', type: 'STRING' },
-  { name: 'fetched_at', type: 'TIMESTAMP_MILLIS', required: true },
-];
 
 export type FetchStatus = 'found' | 'deleted' | 'failed';
 
@@ -50,13 +41,13 @@ export async function runFetch(config: FetchConfig, { logger, signal }: JobConte
   const startedAt = new Date();
   const storage = openStorage(config.dataUrl);
   const run: RunRef = { dataset: config.category, runId: config.runId };
-  const planManifests = await requireStageComplete(storage, run, 'plan', 'fetch');
+  const planManifests = (await requireUpstream(storage, run, 'fetch')).plan!;
   const { eans, overLimit } = await shardEans(storage, planManifests, config);
   const label = `fetch ${config.category} shard ${config.shard.index + 1}/${config.shard.count}`;
   logger.info({ event: 'fetch_started', eans: eans.length }, `${label}: ${eans.length} EANs to fetch`);
 
   const connection = connectTitelive(config.titelive, config.shard.index, logger);
-  const writer = await PartWriter.open(storage, partPath(run, 'fetch', config.shard), RAW_COLUMNS, { stage: 'fetch' }, 1_000);
+  const writer = await PartWriter.open(storage, partPath(run, STAGE_FOLDERS.fetch, config.shard), RAW_COLUMNS, { stage: 'fetch' }, 1_000);
   const progress = new Progress(logger, label, eans.length, 'EANs');
   const firstFailures: string[] = [];
   try {
@@ -96,7 +87,7 @@ export async function runFetch(config: FetchConfig, { logger, signal }: JobConte
     );
   }
   return writeManifest(storage, {
-    stage: 'fetch',
+    stage: STAGE_FOLDERS.fetch,
     dataset: config.category,
     runId: config.runId,
     shardIndex: config.shard.index,

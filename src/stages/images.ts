@@ -1,6 +1,7 @@
+import { IMAGES_COLUMNS } from './part-schemas.js';
 import type { ImagesCommon, ImagesConfig, ImagesFileConfig, ImagesRunConfig } from '../stage-configs.js';
 import { v5 as uuidv5 } from 'uuid';
-import { requireStageComplete } from '../runtime/completion.js';
+import { requireUpstream } from '../stage-upstream.js';
 import { ConfigError, WorkFailedError } from '../runtime/errors.js';
 import type { JobContext } from '../runtime/harness.js';
 import { AgentPool, proxyFromEnv } from '../runtime/http/agent-pool.js';
@@ -18,7 +19,6 @@ import { readParquetRows } from '../runtime/parquet/parquet-reader.js';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { ColumnSpec } from '../runtime/parquet/parquet-schema.js';
 import { Progress } from '../runtime/progress.js';
 import { partPath, type RunRef } from '../runtime/run-layout.js';
 import { Semaphore } from '../runtime/semaphore.js';
@@ -26,28 +26,17 @@ import { belongsToShard } from '../runtime/sharding.js';
 import { openObjectStore, type ObjectStore } from '../runtime/storage/object-store.js';
 import { openStorage, splitLocation } from '../runtime/storage/open-storage.js';
 import { IMAGE_SIDES, parseImagesUrl, sideSource } from '../titelive/image-sides.js';
-import { PRODUCTS_FOLDER } from './parse.js';
 import { STAGE_FOLDERS } from '../stage-table.js';
 import { failed, hostNotAllowed, outcomeOfStatus, unavailable, type ImageOutcome } from './image-outcome.js';
 
 
 export type { ImagesConfig, ImagesFileConfig, ImagesHttpConfig, ImagesRunConfig } from '../stage-configs.js';
-export const IMAGES_FOLDER = STAGE_FOLDERS.images;
 
 /** Failed sides the manifest names one by one; past it, a count (the part has them all). */
 const MAX_FAILURES_LISTED = 10_000;
 
 /** Refused URLs the log names (once, when the shard ends); the manifest has them all, up to MAX_FAILURES_LISTED. */
 const REFUSALS_LOGGED = 5;
-
-/** The seed's image columns, plus the article EAN they belong to. */
-export const IMAGES_COLUMNS: ColumnSpec[] = [
-  { name: 'ean', type: 'STRING', required: true },
-  ...IMAGE_SIDES.map((side): ColumnSpec => ({ name: side, type: 'STRING' })),
-  ...IMAGE_SIDES.map((side): ColumnSpec => ({ name: `${side}_uuid`, type: 'STRING' })),
-  ...IMAGE_SIDES.map((side): ColumnSpec => ({ name: `${side}_gcs_path`, type: 'STRING' })),
-  ...IMAGE_SIDES.map((side): ColumnSpec => ({ name: `${side}_upload_status`, type: 'STRING' })),
-];
 
 const SOURCE_COLUMNS = ['article_gencod', 'article_imagesUrl', 'article_image', 'article_image_4'];
 
@@ -65,20 +54,20 @@ async function imagesRun(config: ImagesRunConfig, context: JobContext): Promise<
   const startedAt = new Date();
   const storage = openStorage(config.dataUrl);
   const run: RunRef = { dataset: config.category, runId: config.runId };
-  const products = await requireStageComplete(storage, run, PRODUCTS_FOLDER, 'images');
+  const products = (await requireUpstream(storage, run, 'images')).parse!;
   const rows: ImageRow[] = [];
   for await (const row of readStageRows(storage, products, { columns: SOURCE_COLUMNS })) {
     const ean = String(row.article_gencod);
     if (belongsToShard(ean, config.shard)) rows.push(imageRow(ean, row));
   }
   const label = `images ${config.category} shard ${config.shard.index + 1}/${config.shard.count}`;
-  const writer = await PartWriter.open(storage, partPath(run, IMAGES_FOLDER, config.shard), IMAGES_COLUMNS, { stage: 'images' });
+  const writer = await PartWriter.open(storage, partPath(run, STAGE_FOLDERS.images, config.shard), IMAGES_COLUMNS, { stage: 'images' });
   const result = await mirrorRows(rows, writer, config, context, label);
   const output = await writer.commit();
   const where = storage.locate(output.path);
   failIfTooManyFailures(result, config, label, `their rows are in ${where} but no manifest was written — rerun this shard; it redoes only what is not mirrored yet`);
   return writeManifest(storage, {
-    stage: IMAGES_FOLDER,
+    stage: STAGE_FOLDERS.images,
     dataset: config.category,
     runId: config.runId,
     shardIndex: config.shard.index,
@@ -88,7 +77,7 @@ async function imagesRun(config: ImagesRunConfig, context: JobContext): Promise<
     counts: result.counts,
     accounting: result.accounting,
     anomalies: failureAnomalies(result.failures),
-    details: { imagesUrl: config.imagesUrl, maxSockets: config.http.maxSockets, socketsOpened: result.socketsOpened, peakImageBytes: result.peakImageBytes },
+    details: { sidesPerRow: IMAGE_SIDES.length, imagesUrl: config.imagesUrl, maxSockets: config.http.maxSockets, socketsOpened: result.socketsOpened, peakImageBytes: result.peakImageBytes },
     startedAt,
   });
 }

@@ -4,7 +4,7 @@ import type { AnyBulkWriteOperation, Collection, Db, Document } from 'mongodb';
 /** A stored product: `_id` is the article EAN. */
 type ProductDocument = Document & { _id: string };
 import type { Logger } from 'pino';
-import { requireStageComplete } from '../runtime/completion.js';
+import { requireUpstream } from '../stage-upstream.js';
 import { WorkFailedError } from '../runtime/errors.js';
 import type { JobContext } from '../runtime/harness.js';
 import { Tally } from '../runtime/accounting.js';
@@ -21,14 +21,12 @@ import { belongsToShard } from '../runtime/sharding.js';
 import { openStorage } from '../runtime/storage/open-storage.js';
 import { PRODUCT_DOCUMENT_SCHEMA, PRODUCT_INDEXES, contentHash, productContent } from '../titelive/product-document.js';
 import { PRODUCTS_COLUMNS } from '../titelive/product-columns.js';
-import { IMAGES_COLUMNS, IMAGES_FOLDER } from './images.js';
-import { PRODUCTS_FOLDER } from './parse.js';
+import { IMAGES_COLUMNS } from './part-schemas.js';
 import { StoredStates } from './stored-states.js';
 import { STAGE_FOLDERS } from '../stage-table.js';
 
 
 export type { LoadConfig } from '../stage-configs.js';
-export const LOAD_FOLDER = STAGE_FOLDERS.load;
 
 /** Bulk writes in flight per shard. */
 const WRITES_IN_FLIGHT = 2;
@@ -45,9 +43,10 @@ export async function runLoad(config: LoadConfig, { logger, signal }: JobContext
   const startedAt = new Date();
   const storage = openStorage(config.dataUrl);
   const run: RunRef = { dataset: config.category, runId: config.runId };
-  const fetchManifests = await requireStageComplete(storage, run, 'fetch', 'load');
-  const productManifests = await requireStageComplete(storage, run, PRODUCTS_FOLDER, 'load');
-  const imageManifests = await requireStageComplete(storage, run, IMAGES_FOLDER, 'load');
+  const upstream = await requireUpstream(storage, run, 'load');
+  const fetchManifests = upstream.fetch!;
+  const productManifests = upstream.parse!;
+  const imageManifests = upstream.images!;
   const label = `load ${config.category} shard ${config.shard.index + 1}/${config.shard.count}`;
   const mine = (ean: unknown) => belongsToShard(String(ean), config.shard);
 
@@ -121,7 +120,7 @@ export async function runLoad(config: LoadConfig, { logger, signal }: JobContext
     );
   }
   return writeManifest(storage, {
-    stage: LOAD_FOLDER,
+    stage: STAGE_FOLDERS.load,
     dataset: config.category,
     runId: config.runId,
     shardIndex: config.shard.index,

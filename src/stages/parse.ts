@@ -1,7 +1,7 @@
 import type { ParseConfig, ParseFileConfig, ParseRunConfig } from '../stage-configs.js';
 import path from 'node:path';
 import type { Logger } from 'pino';
-import { requireStageComplete } from '../runtime/completion.js';
+import { requireUpstream } from '../stage-upstream.js';
 import { ConfigError } from '../runtime/errors.js';
 import type { JobContext } from '../runtime/harness.js';
 import { Tally } from '../runtime/accounting.js';
@@ -29,7 +29,6 @@ import { STAGE_FOLDERS } from '../stage-table.js';
 /** The run folder parse writes to (and the next stages read from). */
 
 export type { ParseConfig, ParseFileConfig, ParseRunConfig } from '../stage-configs.js';
-export const PRODUCTS_FOLDER = STAGE_FOLDERS.parse;
 
 /**
  * Raw rows a worker reads at once, at most: a range ends on a page boundary of the raw `data`
@@ -122,13 +121,14 @@ async function parseRun(config: ParseRunConfig, { logger, signal }: JobContext, 
   const startedAt = new Date();
   const storage = openStorage(config.dataUrl);
   const run: RunRef = { dataset: config.category, runId: config.runId };
-  const planManifests = await requireStageComplete(storage, run, 'plan', 'parse');
-  const fetchManifests = await requireStageComplete(storage, run, 'fetch', 'parse');
+  const upstream = await requireUpstream(storage, run, 'parse');
+  const planManifests = upstream.plan!;
+  const fetchManifests = upstream.fetch!;
   const windowStart = (planManifests[0]?.details.window as { start?: string } | undefined)?.start;
   if (!windowStart) throw new ConfigError(`parse: the plan manifest of ${run.dataset}/${run.runId} has no window; rerun plan`);
   const total = fetchManifests.reduce((sum, manifest) => sum + Object.values(manifest.counts).reduce((a, b) => a + b, 0), 0);
   const label = `parse ${config.category} shard ${config.shard.index + 1}/${config.shard.count}`;
-  const writer = await PartWriter.open(storage, partPath(run, PRODUCTS_FOLDER, config.shard), PRODUCTS_COLUMNS, { stage: 'parse' });
+  const writer = await PartWriter.open(storage, partPath(run, STAGE_FOLDERS.parse, config.shard), PRODUCTS_COLUMNS, { stage: 'parse' });
   const progress = new Progress(logger, label, total, 'raw rows');
   const counts = { rows: 0, filtered_old: 0, skipped_deleted: 0, skipped_failed: 0, article_missing: 0, duplicate: 0, unreadable: 0, no_data: 0 };
   // The shard's raw rows, each ending one way: `written` is a products row; names are EANs.
@@ -176,7 +176,7 @@ async function parseRun(config: ParseRunConfig, { logger, signal }: JobContext, 
   for (const [outcome, count] of Object.entries(counts)) itemsTotal.inc({ stage: 'parse', outcome }, count);
   const described = describeNotes(notes, logger, label);
   return writeManifest(storage, {
-    stage: PRODUCTS_FOLDER,
+    stage: STAGE_FOLDERS.parse,
     dataset: config.category,
     runId: config.runId,
     shardIndex: config.shard.index,

@@ -1,3 +1,5 @@
+import { PLAN_COLUMNS } from './part-schemas.js';
+import { STAGE_FOLDERS } from '../stage-table.js';
 import type { PlanConfig } from '../stage-configs.js';
 import { addDays, daysBetween } from '../runtime/calendar.js';
 import { WorkFailedError } from '../runtime/errors.js';
@@ -6,7 +8,6 @@ import { Tally } from '../runtime/accounting.js';
 import { writeManifest, type ShardManifest } from '../runtime/manifest.js';
 import { itemsTotal, planAnomaliesTotal, planDayOverCapProducts } from '../runtime/metrics.js';
 import { forEachCompleted } from '../runtime/concurrency/for-each-completed.js';
-import type { ColumnSpec } from '../runtime/parquet/parquet-schema.js';
 import { PartWriter } from '../runtime/part-io.js';
 import { partPath, type RunRef } from '../runtime/run-layout.js';
 import { openStorage } from '../runtime/storage/open-storage.js';
@@ -14,12 +15,6 @@ import { keepArticle } from '../titelive/article-filter.js';
 import { SEARCH_RESULT_CAP, SearchCapError, lastSearchPage } from '../titelive/client.js';
 import { articlesOf, eanOf, type TiteliveProduct } from '../titelive/response-shapes.js';
 import { connectTitelive } from './titelive-connection.js';
-
-export const PLAN_COLUMNS: ColumnSpec[] = [
-  { name: 'ean', type: 'STRING', required: true },
-  { name: 'base', type: 'STRING', required: true },
-  { name: 'day', type: 'STRING', required: true },
-];
 
 const PER_PAGE = 120;
 
@@ -88,7 +83,7 @@ export async function runPlan(config: PlanConfig, { logger, signal }: JobContext
 
   signal.throwIfAborted();
 
-  const writer = await PartWriter.open(storage, partPath(run, 'plan', { index: 0, count: 1 }), PLAN_COLUMNS, { stage: 'plan' });
+  const writer = await PartWriter.open(storage, partPath(run, STAGE_FOLDERS.plan, { index: 0, count: 1 }), PLAN_COLUMNS, { stage: 'plan' });
   try {
     for (const ean of [...planned.keys()].sort()) await writer.append({ ean, base: config.category, day: planned.get(ean) });
   } catch (error) {
@@ -101,7 +96,7 @@ export async function runPlan(config: PlanConfig, { logger, signal }: JobContext
   for (const anomaly of anomalies) planAnomaliesTotal.inc({ kind: String(anomaly.type) });
   signal.throwIfAborted();
   return writeManifest(storage, {
-    stage: 'plan',
+    stage: STAGE_FOLDERS.plan,
     dataset: config.category,
     runId: config.runId,
     shardIndex: 0,

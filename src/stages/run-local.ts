@@ -10,7 +10,7 @@ import { openStorage } from '../runtime/storage/open-storage.js';
 import { startLocalFerretDb, type LocalMongo } from '../runtime/local-ferretdb.js';
 import { SANDBOX_PASSWORD, SANDBOX_USERNAME, Sandbox } from '../sandbox/server.js';
 import type { Category } from '../titelive/categories.js';
-import { STAGE_FOLDERS, type Stage } from '../stage-table.js';
+import { STAGE_FOLDERS, STAGE_TABLE, type Stage } from '../stage-table.js';
 import { verifyRun } from './verify.js';
 
 export interface RunLocalConfig {
@@ -64,32 +64,47 @@ export async function runLocal(config: RunLocalConfig, { logger, signal }: JobCo
   const common = ['--category', config.category, '--run-id', config.runId, '--data-url', config.dataUrl];
   // The sandbox serves its covers from its own loopback origin, listed by name so it is allowed.
   const imageHosts = [config.imageHosts, sandbox ? new URL(sandbox.url).origin : undefined].filter((hosts) => hosts !== undefined).join(',');
-  const limit = config.limit === undefined ? [] : ['--limit', String(config.limit)];
+  // Each stage gets the settings its options name, so a new stage needs nothing here.
+  const settings: Record<string, string | undefined> = {
+    'min-modified-date': config.window.start,
+    'max-modified-date': config.window.end,
+    limit: config.limit === undefined ? undefined : String(config.limit),
+    'images-url': config.imagesUrl,
+    'image-hosts': imageHosts || undefined,
+  };
   const runs: StageRun[] = [];
   let ferretDb: LocalMongo | undefined;
   try {
-    const window = ['--min-modified-date', config.window.start, '--max-modified-date', config.window.end];
-    runs.push(await runStage('plan', 1, [...common, ...window, ...limit], env, config, logger, signal));
-    runs.push(await runStage('fetch', config.shards, [...common, ...limit], env, config, logger, signal));
-    runs.push(await runStage('parse', config.shards, common, env, config, logger, signal));
-    runs.push(await runStage('images', config.shards, [...common, '--images-url', config.imagesUrl, ...(imageHosts ? ['--image-hosts', imageHosts] : [])], env, config, logger, signal));
-    // Without a server of the user's, a throwaway FerretDB from the tools folder, when it is there.
-    if (!env.MONGODB_URI && !env.MONGODB_URI_FILE) {
-      ferretDb = await startLocalFerretDb();
-      if (ferretDb) {
-        env.MONGODB_URI = ferretDb.uri;
-        logger.info({ event: 'ferretdb_started' }, `run-local: no MONGODB_URI: loading into a throwaway FerretDB (tools/bin/ferretdb) at ${ferretDb.uri}, removed at the end`);
+    for (const stage of STAGE_TABLE) {
+      const options: readonly string[] = stage.options;
+      if (options.includes('mongodb-uri') && !(await mongoReady(env, logger, (started) => (ferretDb = started)))) {
+        logger.info({ event: 'stage_skipped', stage: stage.name }, `run-local: ${stage.name} skipped: set MONGODB_URI (or MONGODB_URI_FILE) to load into MongoDB, or run \`bash scripts/install-tools.sh\` to get FerretDB in tools/bin for a throwaway local one`);
+        continue;
       }
+      const args = [...common, ...Object.entries(settings).filter(([name, value]) => value !== undefined && options.includes(name)).flatMap(([name, value]) => [`--${name}`, value!])];
+      runs.push(await runStage(stage.name, stage.sharded ? config.shards : 1, args, env, config, logger, signal));
     }
-    // The workers read MONGODB_URI themselves: it never appears on a command line.
-    if (env.MONGODB_URI || env.MONGODB_URI_FILE) runs.push(await runStage('load', config.shards, common, env, config, logger, signal));
-    else logger.info({ event: 'stage_skipped', stage: 'load' }, 'run-local: load skipped: set MONGODB_URI (or MONGODB_URI_FILE) to load into MongoDB, or run `bash scripts/install-tools.sh` to get FerretDB in tools/bin for a throwaway local one');
   } finally {
     await sandbox?.stop();
     await ferretDb?.stop();
   }
   printSummary(out, config, runs);
   await verifyRun(openStorage(config.dataUrl), { dataset: config.category, runId: config.runId }, logger, out);
+}
+
+/**
+ * MongoDB for the stages that load: the user's (MONGODB_URI), else a throwaway FerretDB from the
+ * tools folder when it is there. The workers read MONGODB_URI themselves: it never appears on a
+ * command line.
+ */
+async function mongoReady(env: Record<string, string | undefined>, logger: Logger, started: (ferretDb: LocalMongo) => void): Promise<boolean> {
+  if (env.MONGODB_URI || env.MONGODB_URI_FILE) return true;
+  const ferretDb = await startLocalFerretDb();
+  if (!ferretDb) return false;
+  started(ferretDb);
+  env.MONGODB_URI = ferretDb.uri;
+  logger.info({ event: 'ferretdb_started' }, `run-local: no MONGODB_URI: loading into a throwaway FerretDB (tools/bin/ferretdb) at ${ferretDb.uri}, removed at the end`);
+  return true;
 }
 
 async function runStage(

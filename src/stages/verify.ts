@@ -6,8 +6,7 @@ import type { ShardManifest } from '../runtime/manifest.js';
 import { stageFolder, type RunRef } from '../runtime/run-layout.js';
 import { openStorage } from '../runtime/storage/open-storage.js';
 import type { Storage } from '../runtime/storage/storage.js';
-import { IMAGE_SIDES } from '../titelive/image-sides.js';
-import { STAGES, STAGE_FOLDERS, type Stage } from '../stage-table.js';
+import { STAGES, STAGE_FOLDERS, STAGE_TABLE, stageRow, type Stage, type StageRow } from '../stage-table.js';
 
 export interface VerifyConfig {
   category: string;
@@ -84,45 +83,27 @@ async function shardChecks(storage: Storage, stage: Stage, manifest: ShardManife
   const gap = unaccounted(accounting);
   if (gap !== 0) checks.push({ ok: false, text: `${shard}: in ${number(accounting.in)} ≠ Σ ended ${number(accounting.in - gap)} (${number(Math.abs(gap))} ${accounting.unit} ${gap > 0 ? 'unaccounted for' : 'counted twice'})` });
   const rows = manifest.outputs.reduce((sum, file) => sum + file.rows, 0);
-  const expected = rowsFromAccounting(stage, accounting);
+  const expected = (stageRow(stage) as StageRow).rowsOut?.(accounting, manifest);
   if (expected !== undefined && expected !== rows) checks.push({ ok: false, text: `${shard}: its parts hold ${number(rows)} rows, its accounting says ${number(expected)}` });
   return checks;
 }
 
-/** The rows a shard's parts must hold, by its accounting (undefined: the stage writes no part). */
-function rowsFromAccounting(stage: Stage, accounting: Accounting): number | undefined {
-  const ended = (ending: string) => accounting.ended[ending] ?? 0;
-  switch (stage) {
-    case 'plan':
-      return ended('planned');
-    case 'fetch':
-      return ended('found') + ended('deleted') + ended('failed');
-    case 'parse':
-      return ended('written');
-    case 'images':
-      return accounting.in / IMAGE_SIDES.length;
-    case 'load':
-      return undefined;
-  }
-}
-
-/** Each stage's `in` against what the stages before it handed on. */
+/** Each stage's input against what the stages before it handed on, by its row's handoff rule. */
 function chainChecks(stages: ReadonlyMap<Stage, StageReconciliation>): void {
-  const of = (stage: Stage) => stages.get(stage)!;
-  const ended = (stage: Stage, ending: string) => of(stage).accounting?.ended[ending] ?? 0;
-  const expect = (stage: Stage, upstream: Stage[], actual: number, wanted: number, what: string) => {
-    if (of(stage).accounting === undefined || upstream.some((name) => of(name).accounting === undefined)) return;
+  const of = (stage: string) => stages.get(stage as Stage)!;
+  for (const row of STAGE_TABLE) {
+    const stage = of(row.name);
+    const handoff = (row as StageRow).handoff;
+    if (!handoff || stage.accounting === undefined || row.upstream.some((name) => of(name).accounting === undefined)) continue;
+    const actual = handoff.actual(stage);
+    const wanted = handoff.expected(of);
     const difference = actual - wanted;
-    of(stage).checks.push(
+    stage.checks.push(
       difference === 0
-        ? { ok: true, text: `${what} (${number(wanted)})` }
-        : { ok: false, text: `${what.replace(' = ', ' ≠ ')}: ${number(actual)} vs ${number(wanted)} (${number(Math.abs(difference))} ${difference < 0 ? 'missing' : 'too many'})` },
+        ? { ok: true, text: `${handoff.what} (${number(wanted)})` }
+        : { ok: false, text: `${handoff.what.replace(' = ', ' ≠ ')}: ${number(actual)} vs ${number(wanted)} (${number(Math.abs(difference))} ${difference < 0 ? 'missing' : 'too many'})` },
     );
-  };
-  expect('fetch', ['plan'], of('fetch').accounting?.in ?? 0, ended('plan', 'planned'), "in = plan's planned");
-  expect('parse', ['fetch'], of('parse').accounting?.in ?? 0, of('fetch').outputRows, "in = fetch's rows");
-  expect('images', ['parse'], of('images').outputRows, of('parse').outputRows, "rows = parse's rows");
-  expect('load', ['parse', 'fetch'], of('load').accounting?.in ?? 0, of('parse').outputRows + ended('fetch', 'deleted'), "in = parse's rows + fetch's deleted");
+  }
 }
 
 /** The reconciliation as a table, one line per stage, then what is wrong. */

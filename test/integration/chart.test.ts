@@ -4,7 +4,8 @@ import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { parseAllDocuments } from 'yaml';
+import { parse as parseYaml, parseAllDocuments } from 'yaml';
+import { STAGES, STAGE_TABLE } from '../../src/stage-table.js';
 import { KubeOpenApi } from '../helpers/kube-openapi.js';
 import { ROOT, TOOLS_BIN, requireService } from '../helpers/services.js';
 
@@ -90,7 +91,6 @@ function render(context: Mocha.Context, args: string[]): Manifest[] {
 }
 
 const CI_VALUES = readdirSync(path.join(CHART, 'ci')).filter((name) => name.endsWith('-values.yaml')).sort();
-const STAGES = ['plan', 'fetch', 'parse', 'images', 'load'];
 const podSpecOf = (cronJob: Manifest): Manifest => cronJob.spec.jobTemplate.spec.template.spec;
 const envOf = (cronJob: Manifest): Record<string, string> =>
   Object.fromEntries((podSpecOf(cronJob).containers[0].env as Manifest[]).filter((variable) => 'value' in variable).map((variable) => [variable.name, variable.value]));
@@ -177,6 +177,28 @@ describe('Helm chart: CronJobs, Indexed Jobs, RBAC and security (real helm, Kube
     const fieldRefs = Object.fromEntries((podSpecOf(pipeline).containers[0].env as Manifest[]).filter((variable) => variable.valueFrom).map((variable) => [variable.name, variable.valueFrom.fieldRef.fieldPath]));
     expect(fieldRefs).to.deep.equal({ POD_NAMESPACE: 'metadata.namespace', PIPELINE_JOB_NAME: "metadata.labels['batch.kubernetes.io/job-name']" });
     expect(envOf(pipeline).RELEASE_NAME).to.equal('titelive-etl');
+  });
+
+  it("has one entry under stages per row of the CLI's stage table, sharded and with the default shards the row says", () => {
+    const values = parseYaml(readFileSync(path.join(CHART, 'values.yaml'), 'utf8')) as { stages: Record<string, { shards?: number }> };
+    expect(Object.keys(values.stages).sort()).to.deep.equal([...STAGES].sort());
+    for (const stage of STAGE_TABLE) {
+      expect('shards' in values.stages[stage.name]!, stage.name).to.equal(stage.sharded);
+      expect(values.stages[stage.name]!.shards ?? 1, stage.name).to.equal(stage.defaultShards);
+    }
+  });
+
+  it('renders a stage added in values alone: its CronJob, its Role entry and its variables', async function () {
+    const file = path.join(await mkdtemp(path.join(tmpdir(), 'chart-new-stage-')), 'values.yaml');
+    await writeFile(file, 'stages:\n  dedupe:\n    needs: [mongodb]\n    shards: 3\n    parallelism: 3\n    backoffLimitPerIndex: 2\n    activeDeadlineSeconds: 600\n    env: { DEDUPE_KEYS: ean, DEDUPE_LIMIT: 4194304 }\n');
+    const manifests = render(this, ['-f', file]);
+    const cronJob = manifests.find((manifest) => manifest.kind === 'CronJob' && manifest.metadata.name === 'titelive-etl-paper-dedupe');
+    expect(cronJob, 'the new stage CronJob').to.not.equal(undefined);
+    expect(cronJob!.spec.jobTemplate.spec.completions).to.equal(3);
+    expect(podSpecOf(cronJob!).containers[0].args).to.deep.equal(['dedupe']);
+    expect(envOf(cronJob!)).to.include({ SHARD_COUNT: '3', DEDUPE_KEYS: 'ean', DEDUPE_LIMIT: '4194304', MONGODB_URI_FILE: '/var/run/secrets/mongodb/uri' });
+    const role = manifests.find((manifest) => manifest.kind === 'Role')!;
+    expect(role.rules[0].resourceNames).to.include('titelive-etl-paper-dedupe');
   });
 
   it('makes sharded stages Indexed Jobs whose completions reach the pod as SHARD_COUNT, and shares the Titelive budget', function () {

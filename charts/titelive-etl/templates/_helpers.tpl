@@ -175,3 +175,15 @@ podFailurePolicy:
         - type: DisruptionTarget
           status: "True"
 {{- end -}}
+
+{{/*
+A value as an environment variable's text: whole numbers without an exponent (YAML reads
+4194304 as a float), anything else as written.
+*/}}
+{{- define "titelive-etl.envValue" -}}
+{{- if and (kindIs "float64" .) (eq . (floor .)) -}}
+{{- . | int64 | toString -}}
+{{- else -}}
+{{- . | toString -}}
+{{- end -}}
+{{- end }}

@@ -1,0 +1,34 @@
+import type { ColumnSpec } from '../runtime/parquet/parquet-schema.js';
+import { IMAGE_SIDES } from '../titelive/image-sides.js';
+
+/*
+ * The columns of the parts each stage hands to the next: one module, so that a stage reading
+ * another's parts loads only their shape, not the stage. (The products columns are the source's:
+ * src/titelive/product-columns.ts.)
+ */
+
+/** plan/: one row per EAN to fetch, with the day the search found it. */
+export const PLAN_COLUMNS: ColumnSpec[] = [
+  { name: 'ean', type: 'STRING', required: true },
+  { name: 'base', type: 'STRING', required: true },
+  { name: 'day', type: 'STRING', required: true },
+];
+
+/** fetch/: one row per EAN, keyed by the EAN it was fetched for. */
+export const RAW_COLUMNS: ColumnSpec[] = [
+  { name: 'ean', type: 'STRING', required: true },
+  { name: 'base', type: 'STRING', required: true },
+  { name: 'status', type: 'STRING', required: true },
+  { name: 'data', type: 'STRING' },
+  { name: 'error', type: 'STRING' },
+  { name: 'fetched_at', type: 'TIMESTAMP_MILLIS', required: true },
+];
+
+/** images/: the seed's image columns, plus the article EAN they belong to. */
+export const IMAGES_COLUMNS: ColumnSpec[] = [
+  { name: 'ean', type: 'STRING', required: true },
+  ...IMAGE_SIDES.map((side): ColumnSpec => ({ name: side, type: 'STRING' })),
+  ...IMAGE_SIDES.map((side): ColumnSpec => ({ name: `${side}_uuid`, type: 'STRING' })),
+  ...IMAGE_SIDES.map((side): ColumnSpec => ({ name: `${side}_gcs_path`, type: 'STRING' })),
+  ...IMAGE_SIDES.map((side): ColumnSpec => ({ name: `${side}_upload_status`, type: 'STRING' })),
+];
