@@ -1,25 +1,22 @@
 #!/usr/bin/env node
-import os from 'node:os';
-import path from 'node:path';
 import type { Logger } from 'pino';
 import yargs, { type Argv as YargsArgv, type CommandModule } from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import {
-  STAGE_RESOLVERS, resolveCategory, resolveLimit, resolveTelemetryConfig, resolveLogConfig, resolvePipelineConfig, resolveRunConfig, resolveWindow, type LogConfig,
+  STAGE_RESOLVERS, resolveRunLocalConfig, resolveTelemetryConfig, resolveLogConfig, resolvePipelineConfig, resolveRunConfig, type LogConfig,
 } from './config.js';
-import { OBSERVABILITY_OPTIONS, RUN_OPTIONS, sourceOf, yargsOptions } from './options.js';
-import { today } from './runtime/calendar.js';
+import { OBSERVABILITY_OPTIONS, RUN_OPTIONS, yargsOptions } from './options.js';
+import { booleanOption } from './option-values.js';
 import { ConfigError, ExitCode, WorkFailedError, exitCodeOf, messageOf } from './runtime/errors.js';
 import { runJob, type JobContext } from './runtime/harness.js';
 import { Telemetry, type TelemetryConfig } from './runtime/telemetry.js';
 import { createLogger } from './runtime/logger.js';
 import type { ShardManifest } from './runtime/manifest.js';
-import { parseBoolean, parseHttpUrl, parseInteger, parseNumber, readSetting, type Argv, type Env } from './runtime/settings.js';
+import type { Argv, Env } from './runtime/settings.js';
 import { isShardComplete } from './runtime/completion.js';
 import type { Shard } from './runtime/sharding.js';
 import { openStorage } from './runtime/storage/open-storage.js';
 import { runSandboxCommand, SANDBOX_OPTIONS } from './sandbox/command.js';
-import type { RunLocalConfig } from './stages/run-local.js';
 import { STAGE_FOLDERS, STAGE_TABLE, STAGES, isStage, type StageRow } from './stage-table.js';
 
 const env: Env = process.env;
@@ -80,7 +77,7 @@ async function stageCommand<Config extends object>(
 async function alreadyComplete(name: string, config: object, argv: Argv, logger: Logger): Promise<boolean> {
   const { category, runId, dataUrl, shard, mode } = config as { category?: string; runId?: string; dataUrl?: string; shard?: Shard; mode?: string };
   if (!isStage(name) || !category || !runId || !dataUrl || !shard || (mode !== undefined && mode !== 'run')) return false;
-  if (!parseBoolean(readSetting(argv, env, sourceOf('skip-complete-shards')))) return false;
+  if (!booleanOption(argv, env, 'skip-complete-shards')) return false;
   if (!(await isShardComplete(openStorage(dataUrl), { dataset: category, runId }, STAGE_FOLDERS[name], shard))) return false;
   logger.info({ event: 'shard_skipped_complete' }, `${name}: shard ${shard.index + 1}/${shard.count} of ${category}/${runId} is already complete; skipped (--skip-complete-shards)`);
   return true;
@@ -103,49 +100,6 @@ function describeCounts(counts: Record<string, number>): string {
   return Object.entries(counts)
     .map(([outcome, count]) => `${count} ${outcome}`)
     .join(', ');
-}
-
-async function resolveRunLocalConfig(argv: Argv, environment: Env): Promise<RunLocalConfig> {
-  const category = resolveCategory({ category: 'paper', ...stripUndefined(argv) }, environment);
-  const runIdSetting = readSetting(argv, environment, sourceOf('run-id'));
-  const runId = runIdSetting.raw ?? today();
-  const dataUrl = readSetting(argv, environment, sourceOf('data-url')).raw ?? './data';
-  const explicitStart = argv['min-modified-date'] !== undefined || Boolean(environment.MIN_MODIFIED_DATE);
-  const daysGiven = argv['window-days'] !== undefined || Boolean(environment.WINDOW_DAYS);
-  const windowArgv: Argv = explicitStart || daysGiven ? stripUndefined(argv) : { 'window-days': 7, ...stripUndefined(argv) };
-  const window = resolveWindow(windowArgv, environment, runId);
-  const shards = parseInteger(readSetting(argv, environment, { flag: 'shards' }), { min: 1, max: 64 }) ?? Math.max(2, os.availableParallelism());
-  const apiUrl = parseHttpUrl(readSetting(argv, environment, sourceOf('api-url')));
-  const ratePerSecond = parseNumber(readSetting(argv, environment, sourceOf('rate-limit')), { exclusiveMin: 0 }) ?? (apiUrl ? 1 : 20);
-  const sandboxProducts = parseInteger(readSetting(argv, environment, { flag: 'products' }), { min: 1, max: 5_000_000 }) ?? 5_000;
-  if (apiUrl) {
-    environment.TITELIVE_API_URL = apiUrl;
-    const loginUrl = parseHttpUrl(readSetting(argv, environment, sourceOf('login-url')));
-    if (loginUrl) environment.TITELIVE_LOGIN_URL = loginUrl;
-  }
-  return {
-    category,
-    runId,
-    dataUrl,
-    window,
-    shards,
-    limit: resolveLimit(argv, environment),
-    ratePerSecond,
-    sandboxProducts,
-    apiUrl,
-    imagesUrl: readSetting(argv, environment, sourceOf('images-url')).raw ?? joinLocation(dataUrl, 'images/titelive'),
-    imageHosts: readSetting(argv, environment, sourceOf('image-hosts')).raw,
-    cli: { execPath: process.execPath, args: [...process.execArgv, process.argv[1] ?? ''] },
-  };
-}
-
-/** `base/relative` for a gs:// URL or a local folder. */
-function joinLocation(base: string, relative: string): string {
-  return base.startsWith('gs://') ? `${base.replace(/\/+$/, '')}/${relative}` : path.join(base, relative);
-}
-
-function stripUndefined(argv: Argv): Argv {
-  return Object.fromEntries(Object.entries(argv).filter(([, value]) => value !== undefined));
 }
 
 /** A stage's command, from its row of the stage table. */
@@ -180,11 +134,7 @@ export function buildCli(args: string[]): YargsArgv {
     .command(
       'run-local',
       'Run every stage on this machine, shards as parallel workers, against the embedded sandbox unless an API URL is set',
-      (y) => y.options({
-        ...yargsOptions(['category', 'run-id', 'data-url', 'min-modified-date', 'max-modified-date', 'window-days', 'limit', 'api-url', 'login-url', 'rate-limit', 'images-url', 'image-hosts', ...OBSERVABILITY_OPTIONS]),
-        shards: { type: 'number', group: 'Run:', describe: 'Workers (shards) per sharded stage (default: CPUs, at least 2)' },
-        products: { type: 'number', group: 'Sandbox:', describe: 'Products per category in the embedded sandbox (default 5000)' },
-      }).example('$0 run-local --category paper --window-days 7 --data-url ./data', 'defaults: paper, 7 days ending today, ./data, sandbox at 20 requests/s'),
+      (y) => y.options(yargsOptions(['category', 'run-id', 'data-url', 'min-modified-date', 'max-modified-date', 'window-days', 'limit', 'api-url', 'login-url', 'rate-limit', 'images-url', 'image-hosts', 'shards', 'products', ...OBSERVABILITY_OPTIONS])).example('$0 run-local --category paper --window-days 7 --data-url ./data', 'defaults: paper, 7 days ending today, ./data, sandbox at 20 requests/s'),
       (argv) =>
         stageCommand('run-local', argv, resolveRunLocalConfig, (config, context) => {
           // Workers log the same way as this process.

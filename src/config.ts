@@ -1,21 +1,16 @@
-import { availableParallelism } from 'node:os';
+import path from 'node:path';
 import { checkObjectStoreUrl } from './runtime/storage/object-store.js';
 import type { TelemetryConfig } from './runtime/telemetry.js';
 import { addDays, daysBetween, isIsoDay, parseIsoDay, today } from './runtime/calendar.js';
 import { ConfigError } from './runtime/errors.js';
 import type { LogFormat } from './runtime/logger.js';
 import { secretFromEnvOrFile, secretFromSecretManager } from './runtime/secrets.js';
-import {
-  parseBoolean, parseChoice, parseHttpUrl, parseInteger, parseNumber, readSetting, requireValue,
-  type Argv, type Env,
-} from './runtime/settings.js';
+import { requireValue, type Argv, type Env } from './runtime/settings.js';
 import { validateShard, type Shard } from './runtime/sharding.js';
 import { CATEGORY_SPELLINGS, parseCategory, type Category } from './titelive/categories.js';
-import { DEFAULT_API_URL, DEFAULT_LOGIN_URL, MAX_EANS_PER_CALL } from './titelive/client.js';
-import { TITELIVE_IMAGE_HOSTS } from './titelive/image-sides.js';
 import { parseAllowedHosts } from './runtime/http/host-allowlist.js';
-import { sourceOf, type OptionName } from './options.js';
-import type { ConfigKind, ConfigOf, FetchConfig, ImagesConfig, LoadConfig, ParseConfig, PlanConfig, RunConfig, ShardedRunConfig, TiteliveConfig, Window } from './stage-configs.js';
+import { booleanOption, numberOption, rawOption, requiredOption, stringOption } from './option-values.js';
+import type { ConfigKind, ConfigOf, RunLocalConfig, FetchConfig, ImagesConfig, LoadConfig, ParseConfig, PlanConfig, RunConfig, ShardedRunConfig, TiteliveConfig, Window } from './stage-configs.js';
 import { STAGES, isStage, type Stage } from './stage-table.js';
 
 export type { FetchConfig, ImagesConfig, LoadConfig, ParseConfig, PlanConfig, RunConfig, ShardedRunConfig, TiteliveConfig, Window } from './stage-configs.js';
@@ -28,36 +23,36 @@ export interface LogConfig {
   format: LogFormat;
 }
 
-const setting = (argv: Argv, env: Env, name: OptionName) => readSetting(argv, env, sourceOf(name));
+const setting = rawOption;
 
 export function resolveLogConfig(argv: Argv, env: Env): LogConfig {
   return {
-    level: parseChoice(setting(argv, env, 'log-level'), ['trace', 'debug', 'info', 'warn', 'error'] as const) ?? 'info',
-    format: parseChoice(setting(argv, env, 'log-format'), ['json', 'pretty', 'auto'] as const) ?? 'auto',
+    level: stringOption(argv, env, 'log-level') as LogConfig['level'],
+    format: stringOption(argv, env, 'log-format') as LogFormat,
   };
 }
 
-export function resolveCategory(argv: Argv, env: Env): Category {
+export function resolveCategory(argv: Argv, env: Env, context?: string): Category {
   const raw = setting(argv, env, 'category');
-  const text = requireValue(raw, `one of ${CATEGORY_SPELLINGS.join(', ')}`);
+  const text = requiredOption(argv, env, 'category', `one of ${CATEGORY_SPELLINGS.join(', ')}`, context);
   const category = parseCategory(text);
   if (!category) throw new ConfigError(`${raw.from}: expected one of ${CATEGORY_SPELLINGS.join(', ')}, got '${text}'`);
   return category;
 }
 
-export function resolveRunConfig(argv: Argv, env: Env): RunConfig {
-  const category = resolveCategory(argv, env);
+export function resolveRunConfig(argv: Argv, env: Env, context?: string): RunConfig {
+  const category = resolveCategory(argv, env, context);
   const runIdSetting = setting(argv, env, 'run-id');
   const runId = runIdSetting.raw ?? today();
   if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/.test(runId)) {
     throw new ConfigError(`${runIdSetting.from}: '${runId}' is not a usable run id (letters, digits, '.', '_', '-'; up to 64)`);
   }
-  const dataUrl = requireValue(setting(argv, env, 'data-url'), 'gs://bucket/prefix or a local folder such as ./data');
+  const dataUrl = requiredOption(argv, env, 'data-url', 'gs://bucket/prefix or a local folder such as ./data', context);
   return { category, runId, dataUrl };
 }
 
 /** The window: explicit dates, or the N days ending at the run date (the run id when it is a date). */
-export function resolveWindow(argv: Argv, env: Env, runId: string): Window {
+export function resolveWindow(argv: Argv, env: Env, runId: string, context?: string): Window {
   const minSetting = setting(argv, env, 'min-modified-date');
   const maxSetting = setting(argv, env, 'max-modified-date');
   const daysSetting = setting(argv, env, 'window-days');
@@ -68,7 +63,7 @@ export function resolveWindow(argv: Argv, env: Env, runId: string): Window {
     if (daysSetting.raw !== undefined) throw new ConfigError(`give either ${minSetting.from} or ${daysSetting.from}, not both`);
     start = parseIsoDay(minSetting.raw, minSetting.from);
   } else {
-    const days = parseInteger(daysSetting, { min: 1, max: 366 }) ?? 1;
+    const days = numberOption(argv, env, 'window-days', context)!;
     start = addDays(end, -days);
   }
   if (start >= end) throw new ConfigError(`the window is empty: ${minSetting.from} (${start}) must be before ${maxSetting.from} (${end})`);
@@ -77,32 +72,30 @@ export function resolveWindow(argv: Argv, env: Env, runId: string): Window {
 }
 
 export function resolveShard(argv: Argv, env: Env): Shard {
-  const count = parseInteger(setting(argv, env, 'shard-count'), { min: 1, max: 100_000 }) ?? 1;
-  const indexSetting = setting(argv, env, 'shard-index');
-  const index = parseInteger(indexSetting, { min: 0 }) ?? 0;
-  return validateShard({ index, count }, indexSetting.from);
+  const count = numberOption(argv, env, 'shard-count')!;
+  const index = numberOption(argv, env, 'shard-index')!;
+  return validateShard({ index, count }, setting(argv, env, 'shard-index').from);
 }
 
 export function resolveLimit(argv: Argv, env: Env): number | undefined {
-  return parseInteger(setting(argv, env, 'limit'), { min: 1 });
+  return numberOption(argv, env, 'limit');
 }
 
 export async function resolveTiteliveConfig(argv: Argv, env: Env): Promise<TiteliveConfig> {
-  const apiUrl = parseHttpUrl(setting(argv, env, 'api-url')) ?? DEFAULT_API_URL;
-  const loginUrl = parseHttpUrl(setting(argv, env, 'login-url')) ?? DEFAULT_LOGIN_URL;
-  const ratePerSecond = parseNumber(setting(argv, env, 'rate-limit'), { exclusiveMin: 0, max: 10_000 }) ?? 1;
-  const parallelism = parseInteger(setting(argv, env, 'parallelism'), { min: 1, max: 10_000 }) ?? 1;
-  const concurrency = parseInteger(setting(argv, env, 'concurrency'), { min: 1, max: 256 }) ?? 4;
-  const maxSockets = parseInteger(setting(argv, env, 'max-sockets'), { min: 1, max: 1_024 }) ?? 8;
-  const timeoutMs = parseInteger(setting(argv, env, 'http-timeout-ms'), { min: 100, max: 600_000 }) ?? 60_000;
-  const maxAttempts = parseInteger(setting(argv, env, 'max-attempts'), { min: 1, max: 50 }) ?? 6;
+  const apiUrl = stringOption(argv, env, 'api-url')!;
+  const loginUrl = stringOption(argv, env, 'login-url')!;
+  const ratePerSecond = numberOption(argv, env, 'rate-limit')!;
+  const parallelism = numberOption(argv, env, 'parallelism')!;
+  const concurrency = numberOption(argv, env, 'concurrency')!;
+  const maxSockets = numberOption(argv, env, 'max-sockets')!;
+  const timeoutMs = numberOption(argv, env, 'http-timeout-ms')!;
+  const maxAttempts = numberOption(argv, env, 'max-attempts')!;
   const { username, password } = await resolveCredentials(argv, env);
   return { apiUrl, loginUrl, username, password, ratePerSecond, parallelism, concurrency, maxSockets, timeoutMs, maxAttempts };
 }
 
 async function resolveCredentials(argv: Argv, env: Env): Promise<{ username: string; password: string }> {
-  const sourceSetting = setting(argv, env, 'secrets-source');
-  const source = parseChoice(sourceSetting, ['env', 'secret-manager'] as const) ?? 'env';
+  const source = stringOption(argv, env, 'secrets-source');
   if (source === 'secret-manager') {
     const project = requireValue(setting(argv, env, 'gcp-project-id'), 'the Google Cloud project that holds the Titelive secrets');
     const username = await secretFromSecretManager(project, env.TITELIVE_USERNAME_SECRET ?? SECRET_NAMES.username, env);
@@ -129,7 +122,7 @@ function argvString(argv: Argv, name: string): string | undefined {
 export async function resolvePlanConfig(argv: Argv, env: Env): Promise<PlanConfig> {
   const run = resolveRunConfig(argv, env);
   const window = resolveWindow(argv, env, run.runId);
-  const allowPartial = parseBoolean(setting(argv, env, 'allow-partial')) ?? false;
+  const allowPartial = booleanOption(argv, env, 'allow-partial');
   const limit = resolveLimit(argv, env);
   return { ...run, window, allowPartial, limit, titelive: await resolveTiteliveConfig(argv, env) };
 }
@@ -138,13 +131,13 @@ export async function resolveFetchConfig(argv: Argv, env: Env): Promise<FetchCon
   const run = resolveRunConfig(argv, env);
   const shard = resolveShard(argv, env);
   const limit = resolveLimit(argv, env);
-  const batchSize = parseInteger(setting(argv, env, 'batch-size'), { min: 1, max: MAX_EANS_PER_CALL }) ?? MAX_EANS_PER_CALL;
+  const batchSize = numberOption(argv, env, 'batch-size')!;
   return { ...run, shard, limit, batchSize, titelive: await resolveTiteliveConfig(argv, env) };
 }
 
 /** Parse in run mode, or on explicit files like the seed script when --input-file-path is given. */
 export async function resolveParseConfig(argv: Argv, env: Env): Promise<ParseConfig> {
-  const workers = parseInteger(setting(argv, env, 'parse-workers'), { min: 0, max: 64 }) ?? Math.max(1, availableParallelism());
+  const workers = numberOption(argv, env, 'parse-workers')!;
   const input = setting(argv, env, 'input-file-path');
   if (input.raw !== undefined) {
     const outputFilePath = requireValue(setting(argv, env, 'output-file-path'), 'where to write the parsed Parquet file');
@@ -159,14 +152,13 @@ export async function resolveParseConfig(argv: Argv, env: Env): Promise<ParseCon
 /** Images in run mode, or on explicit files like the seed script when --input-parquet-path is given. */
 export async function resolveImagesConfig(argv: Argv, env: Env): Promise<ImagesConfig> {
   const http = {
-    maxSockets: parseInteger(setting(argv, env, 'max-sockets'), { min: 1, max: 1_024 }) ?? 32,
-    timeoutMs: parseInteger(setting(argv, env, 'http-timeout-ms'), { min: 100, max: 600_000 }) ?? 30_000,
-    maxAttempts: parseInteger(setting(argv, env, 'max-attempts'), { min: 1, max: 50 }) ?? 5,
-    maxImageBytes: parseInteger(setting(argv, env, 'max-image-bytes'), { min: 1_024, max: 100_000_000 }) ?? 4 * 1024 * 1024,
+    maxSockets: numberOption(argv, env, 'max-sockets', 'images')!,
+    timeoutMs: numberOption(argv, env, 'http-timeout-ms', 'images')!,
+    maxAttempts: numberOption(argv, env, 'max-attempts', 'images')!,
+    maxImageBytes: numberOption(argv, env, 'max-image-bytes', 'images')!,
   };
-  const maxFailureRatio = parseNumber(setting(argv, env, 'max-failure-ratio'), { min: 0, max: 1 }) ?? 0.01;
-  const hostsSetting = setting(argv, env, 'image-hosts');
-  const allowedHosts = parseAllowedHosts(hostsSetting.raw ?? TITELIVE_IMAGE_HOSTS, hostsSetting.from);
+  const maxFailureRatio = numberOption(argv, env, 'max-failure-ratio', 'images')!;
+  const allowedHosts = parseAllowedHosts(stringOption(argv, env, 'image-hosts', 'images')!, setting(argv, env, 'image-hosts').from);
   const input = setting(argv, env, 'input-parquet-path');
   if (input.raw !== undefined) {
     const outputParquetPath = requireValue(setting(argv, env, 'output-parquet-path'), 'where to write the image statuses');
@@ -186,10 +178,10 @@ export async function resolveLoadConfig(argv: Argv, env: Env): Promise<LoadConfi
   const mongodbUri = argvString(argv, 'mongodb-uri') ?? (await secretFromEnvOrFile(env, 'MONGODB_URI'));
   if (!mongodbUri) throw new ConfigError('MongoDB connection string missing: set MONGODB_URI (or MONGODB_URI_FILE, e.g. a mounted Secret)');
   if (!/^mongodb(\+srv)?:\/\//.test(mongodbUri)) throw new ConfigError('MONGODB_URI: expected a mongodb:// or mongodb+srv:// connection string (its value is not shown: it may hold credentials)');
-  const database = setting(argv, env, 'database').raw ?? 'titelive';
-  const collection = setting(argv, env, 'collection').raw ?? 'products';
-  const batchSize = parseInteger(setting(argv, env, 'write-batch-size'), { min: 1, max: 100_000 }) ?? 1_000;
-  const maxFailureRatio = parseNumber(setting(argv, env, 'max-failure-ratio'), { min: 0, max: 1 }) ?? 0.01;
+  const database = stringOption(argv, env, 'database')!;
+  const collection = stringOption(argv, env, 'collection')!;
+  const batchSize = numberOption(argv, env, 'write-batch-size')!;
+  const maxFailureRatio = numberOption(argv, env, 'max-failure-ratio')!;
   return { ...run, shard, mongodbUri, database, collection, batchSize, maxFailureRatio };
 }
 
@@ -208,10 +200,10 @@ export const STAGE_RESOLVERS: { [Kind in ConfigKind]: (argv: Argv, env: Env) => 
 };
 
 export function resolveTelemetryConfig(argv: Argv, env: Env): TelemetryConfig {
-  const metricsPort = parseInteger(setting(argv, env, 'metrics-port'), { min: 0, max: 65_535 });
-  const pushgatewayUrl = parseHttpUrl(setting(argv, env, 'pushgateway-url'));
-  const retryLimit = parseInteger(setting(argv, env, 'retry-limit'), { min: 0, max: 1_000 });
-  const failuresSoFar = parseInteger(setting(argv, env, 'failures-so-far'), { min: 0, max: 1_000 });
+  const metricsPort = numberOption(argv, env, 'metrics-port');
+  const pushgatewayUrl = stringOption(argv, env, 'pushgateway-url');
+  const retryLimit = numberOption(argv, env, 'retry-limit');
+  const failuresSoFar = numberOption(argv, env, 'failures-so-far');
   const retriesLeft = retryLimit === undefined || failuresSoFar === undefined ? undefined : Math.max(0, retryLimit - failuresSoFar);
   return { ...(metricsPort === undefined ? {} : { metricsPort }), ...(pushgatewayUrl ? { pushgatewayUrl } : {}), ...(retriesLeft === undefined ? {} : { retriesLeft }) };
 }
@@ -230,7 +222,7 @@ const KUBERNETES_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 export function resolvePipelineConfig(argv: Argv, env: Env): PipelineCommandConfig {
   const run = resolveRunConfig(argv, env);
   const releaseSetting = setting(argv, env, 'release');
-  const release = releaseSetting.raw ?? 'titelive-etl';
+  const release = stringOption(argv, env, 'release')!;
   if (!KUBERNETES_NAME.test(release) || release.length > 37) {
     throw new ConfigError(`${releaseSetting.from}: '${release}' is not a Helm release name the chart accepts (lowercase letters, digits, '-'; up to 37, so that <release>-<category>-<stage> fits the 52 characters of a CronJob name)`);
   }
@@ -255,6 +247,41 @@ export function resolvePipelineConfig(argv: Argv, env: Env): PipelineCommandConf
     kubeconfig: setting(argv, env, 'kubeconfig').raw,
     ownerJob: setting(argv, env, 'owner-job').raw,
     stages: stages as Stage[],
-    pollIntervalMs: parseInteger(setting(argv, env, 'poll-interval-ms'), { min: 100, max: 600_000 }) ?? 5_000,
+    pollIntervalMs: numberOption(argv, env, 'poll-interval-ms')!,
   };
+}
+
+/**
+ * run-local: the run-local column of the options table (paper, ./data, 7 days), and the sandbox
+ * column when no API URL is given (its rate budget).
+ */
+export async function resolveRunLocalConfig(argv: Argv, env: Env): Promise<RunLocalConfig> {
+  // No API URL given means the embedded sandbox, whose column of the table then applies.
+  const apiUrl = setting(argv, env, 'api-url').raw === undefined ? undefined : stringOption(argv, env, 'api-url');
+  const context = apiUrl === undefined ? 'sandbox' : 'run-local';
+  const { category, runId, dataUrl } = resolveRunConfig(argv, env, 'run-local');
+  const window = resolveWindow(argv, env, runId, 'run-local');
+  if (apiUrl) {
+    env.TITELIVE_API_URL = apiUrl;
+    if (setting(argv, env, 'login-url').raw !== undefined) env.TITELIVE_LOGIN_URL = stringOption(argv, env, 'login-url');
+  }
+  return {
+    category,
+    runId,
+    dataUrl,
+    window,
+    shards: numberOption(argv, env, 'shards')!,
+    limit: resolveLimit(argv, env),
+    ratePerSecond: numberOption(argv, env, 'rate-limit', context)!,
+    sandboxProducts: numberOption(argv, env, 'products')!,
+    apiUrl,
+    imagesUrl: stringOption(argv, env, 'images-url') ?? joinLocation(dataUrl, 'images/titelive'),
+    imageHosts: setting(argv, env, 'image-hosts').raw,
+    cli: { execPath: process.execPath, args: [...process.execArgv, process.argv[1] ?? ''] },
+  };
+}
+
+/** `base/relative` for a gs:// URL or a local folder. */
+function joinLocation(base: string, relative: string): string {
+  return base.startsWith('gs://') ? `${base.replace(/\/+$/, '')}/${relative}` : path.join(base, relative);
 }

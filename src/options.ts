@@ -1,12 +1,35 @@
+import { availableParallelism } from 'node:os';
 import type { Options } from 'yargs';
+import { DEFAULT_API_URL, DEFAULT_LOGIN_URL, MAX_EANS_PER_CALL, TITELIVE_IMAGE_HOSTS } from './titelive/api-facts.js';
+
+export type OptionValue = string | number | boolean;
 
 /**
- * Every flag of the CLI with its environment variable, in one table: the help text and the
- * configuration resolver both read it, so they cannot disagree.
+ * One setting of the CLI: its flag (the key), environment variable, type, default, bounds and
+ * help. Config resolution, `--help` and the README's option tables all come from this table.
  */
-export interface OptionSpec extends Options {
+export interface OptionSpec {
   env?: string;
   group: string;
+  type: 'string' | 'number' | 'boolean';
+  describe: string;
+  /** Whole numbers only (type number). */
+  integer?: boolean;
+  min?: number;
+  max?: number;
+  /** Strictly above this. */
+  exclusiveMin?: number;
+  choices?: readonly string[];
+  /** An http(s) URL, its trailing slashes dropped. */
+  url?: boolean;
+  /** The value when neither the flag nor the variable is set; a function for one read from the machine. */
+  default?: OptionValue | (() => OptionValue);
+  /** No default: the command exits 2 without it (unless a context default applies). */
+  required?: boolean;
+  /** How help and the README show a default that is computed or not a plain value. */
+  defaultText?: string;
+  /** Defaults of one command or context (the command's name, or `sandbox`: run-local on its embedded sandbox). */
+  defaults?: Readonly<Record<string, OptionValue>>;
 }
 
 const RUN = 'Run:';
@@ -17,74 +40,89 @@ const LOG = 'Logging and metrics:';
 const IMAGES = 'Images:';
 const LOAD = 'Load:';
 const KUBERNETES = 'Kubernetes (pipeline):';
+const SANDBOX = 'Sandbox:';
+
 
 export const OPTIONS = {
-  category: { env: 'CATEGORY', group: RUN, type: 'string', describe: 'Catalog to process: paper|music (or the seed names LIVRE|MUSIQUE_ENREGISTREE)' },
-  'run-id': { env: 'RUN_ID', group: RUN, type: 'string', describe: 'Run identifier, the folder of this run; default: today (YYYY-MM-DD, in TZ)' },
-  'data-url': { env: 'DATA_URL', group: RUN, type: 'string', describe: 'Where runs are stored: gs://bucket/prefix, a local folder or a file:// URL' },
+  category: { env: 'CATEGORY', group: RUN, type: 'string', describe: 'Catalog to process: paper|music (or the seed names LIVRE|MUSIQUE_ENREGISTREE)', required: true, defaults: { 'run-local': 'paper' } },
+  'run-id': { env: 'RUN_ID', group: RUN, type: 'string', describe: 'Run identifier, the folder of this run', defaultText: 'today (YYYY-MM-DD, in TZ)' },
+  'data-url': { env: 'DATA_URL', group: RUN, type: 'string', describe: 'Where runs are stored: gs://bucket/prefix, a local folder or a file:// URL', required: true, defaults: { 'run-local': './data' } },
   'min-modified-date': { env: 'MIN_MODIFIED_DATE', group: RUN, type: 'string', describe: 'First day of the window (YYYY-MM-DD, included)' },
-  'max-modified-date': { env: 'MAX_MODIFIED_DATE', group: RUN, type: 'string', describe: 'End of the window (YYYY-MM-DD, excluded); default: the run date' },
-  'window-days': { env: 'WINDOW_DAYS', group: RUN, type: 'number', describe: 'The N days ending at the run date, when no --min-modified-date (default 1)' },
-  'allow-partial': { env: 'ALLOW_PARTIAL', group: RUN, type: 'boolean', describe: 'Plan: go on when a day has more results than the API pages through (records an anomaly) instead of failing' },
-  limit: { env: 'LIMIT', group: RUN, type: 'number', describe: 'Cap the number of EANs (plan: in all; fetch: in this shard), for a quick test run' },
-  'batch-size': { env: 'TITELIVE_BATCH_SIZE', group: RUN, type: 'number', describe: 'Fetch: EANs per /ean call, 1 to 250 (default 250)' },
+  'max-modified-date': { env: 'MAX_MODIFIED_DATE', group: RUN, type: 'string', describe: 'End of the window (YYYY-MM-DD, excluded)', defaultText: 'the run date' },
+  'window-days': { env: 'WINDOW_DAYS', group: RUN, type: 'number', integer: true, min: 1, max: 366, default: 1, defaults: { 'run-local': 7 }, describe: 'The N days ending at the run date, when no --min-modified-date' },
+  'allow-partial': { env: 'ALLOW_PARTIAL', group: RUN, type: 'boolean', default: false, describe: 'Plan: go on when a day has more results than the API pages through (records an anomaly) instead of failing' },
+  limit: { env: 'LIMIT', group: RUN, type: 'number', integer: true, min: 1, describe: 'Cap the number of EANs (plan: in all; fetch: in this shard), for a quick test run' },
+  'batch-size': { env: 'TITELIVE_BATCH_SIZE', group: RUN, type: 'number', integer: true, min: 1, max: MAX_EANS_PER_CALL, default: MAX_EANS_PER_CALL, describe: `Fetch: EANs per /ean call, 1 to ${MAX_EANS_PER_CALL}` },
   'input-file-path': { env: 'INPUT_FILE_PATH', group: RUN, type: 'string', describe: 'Parse: a raw file in the seed extract format (index id, column data) instead of a run' },
   'output-file-path': { env: 'OUTPUT_FILE_PATH', group: RUN, type: 'string', describe: 'Parse: where to write the flat file, with --input-file-path' },
-  'parse-workers': { env: 'PARSE_WORKERS', group: RUN, type: 'number', describe: 'Parse: worker threads that read, parse, flatten and encode raw products (default: CPUs; 0 = none, all on the main thread)' },
-  'images-url': { env: 'IMAGES_URL', group: IMAGES, type: 'string', describe: 'Images: the mirror, gs://bucket/prefix or a local folder; each object is named UUIDv5(NAMESPACE_URL, image URL)' },
-  'max-failure-ratio': { env: 'MAX_FAILURE_RATIO', group: IMAGES, type: 'number', describe: 'Images, load: above this share of failed images / rejected documents the shard exits 1 so that Kubernetes retries it (default 0.01)' },
-  'image-hosts': { env: 'IMAGE_HOSTS', group: IMAGES, type: 'string', describe: 'Images: the hosts covers may come from, redirects included, comma-separated: host (https), *.domain (https, public addresses only) or an origin such as http://127.0.0.1:9000; any other URL is not requested and its side is "failed: host not allowed" (default images.epagine.fr)' },
-  'max-image-bytes': { env: 'MAX_IMAGE_BYTES', group: IMAGES, type: 'number', describe: 'Images: a larger download fails; memory stays under max-sockets × this (default 4194304)' },
+  'parse-workers': { env: 'PARSE_WORKERS', group: RUN, type: 'number', integer: true, min: 0, max: 64, default: () => Math.max(1, availableParallelism()), defaultText: 'CPUs', describe: 'Parse: worker threads that read, parse, flatten and encode raw products (0 = none, all on the main thread)' },
+  shards: { group: RUN, type: 'number', integer: true, min: 1, max: 64, default: () => Math.max(2, availableParallelism()), defaultText: 'CPUs, at least 2', describe: 'Run-local: workers (shards) per sharded stage' },
+  products: { group: SANDBOX, type: 'number', integer: true, min: 1, max: 5_000_000, default: 5_000, describe: 'Run-local: products per category in the embedded sandbox' },
+  'images-url': { env: 'IMAGES_URL', group: IMAGES, type: 'string', required: true, defaultText: 'run-local: <data-url>/images/titelive', describe: 'Images: the mirror, gs://bucket/prefix or a local folder; each object is named UUIDv5(NAMESPACE_URL, image URL)' },
+  'max-failure-ratio': { env: 'MAX_FAILURE_RATIO', group: IMAGES, type: 'number', min: 0, max: 1, default: 0.01, describe: 'Images, load: above this share of failed images / rejected documents the shard exits 1 so that Kubernetes retries it' },
+  'image-hosts': { env: 'IMAGE_HOSTS', group: IMAGES, type: 'string', default: TITELIVE_IMAGE_HOSTS, describe: 'Images: the hosts covers may come from, redirects included, comma-separated: host (https), *.domain (https, public addresses only) or an origin such as http://127.0.0.1:9000; any other URL is not requested and its side is "failed: host not allowed"' },
+  'max-image-bytes': { env: 'MAX_IMAGE_BYTES', group: IMAGES, type: 'number', integer: true, min: 1_024, max: 100_000_000, default: 4 * 1024 * 1024, describe: 'Images: a larger download fails; memory stays under max-sockets × this' },
   'input-parquet-path': { env: 'INPUT_PARQUET_PATH', group: IMAGES, type: 'string', describe: 'Images: a parsed products file to mirror the covers of, instead of a run (like the seed script)' },
-  'gcs-thumb-base-path': { env: 'GCS_THUMB_BASE_PATH', group: IMAGES, type: 'string', describe: 'Images: the seed script\'s name for --images-url, with --input-parquet-path' },
+  'gcs-thumb-base-path': { env: 'GCS_THUMB_BASE_PATH', group: IMAGES, type: 'string', describe: "Images: the seed script's name for --images-url, with --input-parquet-path" },
   'output-parquet-path': { env: 'OUTPUT_PARQUET_PATH', group: IMAGES, type: 'string', describe: 'Images: where to write the status file, with --input-parquet-path' },
-  'mongodb-uri': { env: 'MONGODB_URI', group: LOAD, type: 'string', describe: 'Load: the MongoDB connection string (or MONGODB_URI_FILE, a mounted Secret); never logged' },
-  database: { env: 'MONGODB_DATABASE', group: LOAD, type: 'string', describe: 'Load: the database (default titelive)' },
-  collection: { env: 'MONGODB_COLLECTION', group: LOAD, type: 'string', describe: 'Load: the collection (default products)' },
-  'write-batch-size': { env: 'MONGODB_BATCH_SIZE', group: LOAD, type: 'number', describe: 'Load: documents per unordered bulk write (default 1000)' },
-  'shard-index': { env: 'JOB_COMPLETION_INDEX', group: SHARD, type: 'number', describe: 'This shard (0-based); Kubernetes Indexed Jobs set JOB_COMPLETION_INDEX' },
-  'shard-count': { env: 'SHARD_COUNT', group: SHARD, type: 'number', describe: 'Number of shards of this stage (default 1)' },
-  'skip-complete-shards': { env: 'SKIP_COMPLETE_SHARDS', group: SHARD, type: 'boolean', describe: "Exit 0 at once when this shard's manifest is already there for the same shard count (the pipeline sets it when it resumes a stage; default false: redo the shard)" },
-  'api-url': { env: 'TITELIVE_API_URL', group: TITELIVE, type: 'string', describe: 'Titelive API base URL (default https://catsearch.epagine.fr/v1)' },
-  'login-url': { env: 'TITELIVE_LOGIN_URL', group: TITELIVE, type: 'string', describe: 'Titelive login base URL (default https://login.epagine.fr/v1/login)' },
+  'mongodb-uri': { env: 'MONGODB_URI', group: LOAD, type: 'string', required: true, describe: 'Load: the MongoDB connection string (or MONGODB_URI_FILE, a mounted Secret); never logged' },
+  database: { env: 'MONGODB_DATABASE', group: LOAD, type: 'string', default: 'titelive', describe: 'Load: the database' },
+  collection: { env: 'MONGODB_COLLECTION', group: LOAD, type: 'string', default: 'products', describe: 'Load: the collection' },
+  'write-batch-size': { env: 'MONGODB_BATCH_SIZE', group: LOAD, type: 'number', integer: true, min: 1, max: 100_000, default: 1_000, describe: 'Load: documents per unordered bulk write' },
+  'shard-index': { env: 'JOB_COMPLETION_INDEX', group: SHARD, type: 'number', integer: true, min: 0, default: 0, describe: 'This shard (0-based); Kubernetes Indexed Jobs set JOB_COMPLETION_INDEX' },
+  'shard-count': { env: 'SHARD_COUNT', group: SHARD, type: 'number', integer: true, min: 1, max: 100_000, default: 1, describe: 'Number of shards of this stage' },
+  'skip-complete-shards': { env: 'SKIP_COMPLETE_SHARDS', group: SHARD, type: 'boolean', default: false, describe: "Exit 0 at once when this shard's manifest is already there for the same shard count (the pipeline sets it when it resumes a stage; false: redo the shard)" },
+  'api-url': { env: 'TITELIVE_API_URL', group: TITELIVE, type: 'string', url: true, default: DEFAULT_API_URL, describe: 'Titelive API base URL' },
+  'login-url': { env: 'TITELIVE_LOGIN_URL', group: TITELIVE, type: 'string', url: true, default: DEFAULT_LOGIN_URL, describe: 'Titelive login base URL' },
   username: { env: 'TITELIVE_USERNAME', group: TITELIVE, type: 'string', describe: 'Titelive username (or TITELIVE_USERNAME_FILE, or Secret Manager)' },
   password: { env: 'TITELIVE_PASSWORD', group: TITELIVE, type: 'string', describe: 'Titelive password (prefer TITELIVE_PASSWORD or TITELIVE_PASSWORD_FILE to a flag)' },
-  'secrets-source': { env: 'TITELIVE_SECRETS_SOURCE', group: TITELIVE, type: 'string', describe: 'Where credentials come from: env (variables or *_FILE) or secret-manager (default env)' },
+  'secrets-source': { env: 'TITELIVE_SECRETS_SOURCE', group: TITELIVE, type: 'string', choices: ['env', 'secret-manager'], default: 'env', describe: 'Where credentials come from: env (variables or *_FILE) or secret-manager' },
   'gcp-project-id': { env: 'GCP_PROJECT_ID', group: TITELIVE, type: 'string', describe: 'Google Cloud project holding the Secret Manager secrets' },
-  'rate-limit': { env: 'TITELIVE_RATE_LIMIT', group: TITELIVE, type: 'number', describe: 'Titelive requests per second for the whole deployment (default 1)' },
-  parallelism: { env: 'PARALLELISM', group: TITELIVE, type: 'number', describe: 'Pods running at once that share the rate budget; each gets rate-limit ÷ parallelism (default 1)' },
-  concurrency: { env: 'TITELIVE_CONCURRENCY', group: TITELIVE, type: 'number', describe: 'Titelive requests in flight per pod (default 4)' },
-  'max-sockets': { env: 'HTTP_MAX_SOCKETS', group: HTTP, type: 'number', describe: 'Keep-alive sockets per upstream host per pod; for images also the downloads in flight (default 8; images: 32)' },
-  'http-timeout-ms': { env: 'HTTP_TIMEOUT_MS', group: HTTP, type: 'number', describe: 'Timeout of one HTTP request in ms (default 60000; images: 30000)' },
-  'max-attempts': { env: 'HTTP_MAX_ATTEMPTS', group: HTTP, type: 'number', describe: 'Attempts per request, retries on 429/5xx/network included (default 6; images: 5)' },
-  'metrics-port': { env: 'METRICS_PORT', group: LOG, type: 'number', describe: 'Serve Prometheus metrics on this port at /metrics while the job runs (0 = any free port; default: off)' },
-  'pushgateway-url': { env: 'PUSHGATEWAY_URL', group: LOG, type: 'string', describe: 'Push the final metrics to this Prometheus Pushgateway when the job ends, success or failure (default: off)' },
-  'retry-limit': { env: 'JOB_RETRY_LIMIT', group: LOG, type: 'number', describe: "Retries Kubernetes allows this pod's shard (the chart sets the Job's backoffLimitPerIndex); with --failures-so-far, reported as titelive_etl_stage_retries_left" },
-  'failures-so-far': { env: 'JOB_INDEX_FAILURE_COUNT', group: LOG, type: 'number', describe: "Failed pods of this shard before this one (the chart reads the pod's batch.kubernetes.io/job-index-failure-count annotation)" },
-  release: { env: 'RELEASE_NAME', group: KUBERNETES, type: 'string', describe: 'The Helm release (or fullnameOverride): stage Jobs are made from the CronJobs <release>-<category>-<stage> (default titelive-etl)' },
-  namespace: { env: 'POD_NAMESPACE', group: KUBERNETES, type: 'string', describe: "Namespace of the chart's CronJobs (default: the kubeconfig context's, in a pod its own)" },
-  kubeconfig: { env: 'KUBECONFIG', group: KUBERNETES, type: 'string', describe: 'A kubeconfig file (default: ~/.kube/config, in a pod its service account)' },
+  'rate-limit': { env: 'TITELIVE_RATE_LIMIT', group: TITELIVE, type: 'number', exclusiveMin: 0, max: 10_000, default: 1, defaults: { sandbox: 20 }, describe: 'Titelive requests per second for the whole deployment' },
+  parallelism: { env: 'PARALLELISM', group: TITELIVE, type: 'number', integer: true, min: 1, max: 10_000, default: 1, describe: 'Pods running at once that share the rate budget; each gets rate-limit ÷ parallelism' },
+  concurrency: { env: 'TITELIVE_CONCURRENCY', group: TITELIVE, type: 'number', integer: true, min: 1, max: 256, default: 4, describe: 'Titelive requests in flight per pod' },
+  'max-sockets': { env: 'HTTP_MAX_SOCKETS', group: HTTP, type: 'number', integer: true, min: 1, max: 1_024, default: 8, defaults: { images: 32 }, describe: 'Keep-alive sockets per upstream host per pod; for images also the downloads in flight' },
+  'http-timeout-ms': { env: 'HTTP_TIMEOUT_MS', group: HTTP, type: 'number', integer: true, min: 100, max: 600_000, default: 60_000, defaults: { images: 30_000 }, describe: 'Timeout of one HTTP request in ms' },
+  'max-attempts': { env: 'HTTP_MAX_ATTEMPTS', group: HTTP, type: 'number', integer: true, min: 1, max: 50, default: 6, defaults: { images: 5 }, describe: 'Attempts per request, retries on 429/5xx/network included' },
+  'metrics-port': { env: 'METRICS_PORT', group: LOG, type: 'number', integer: true, min: 0, max: 65_535, defaultText: 'off', describe: 'Serve Prometheus metrics on this port at /metrics while the job runs (0 = any free port)' },
+  'pushgateway-url': { env: 'PUSHGATEWAY_URL', group: LOG, type: 'string', url: true, defaultText: 'off', describe: 'Push the final metrics to this Prometheus Pushgateway when the job ends, success or failure' },
+  'retry-limit': { env: 'JOB_RETRY_LIMIT', group: LOG, type: 'number', integer: true, min: 0, max: 1_000, describe: "Retries Kubernetes allows this pod's shard (the chart sets the Job's backoffLimitPerIndex); with --failures-so-far, reported as titelive_etl_stage_retries_left" },
+  'failures-so-far': { env: 'JOB_INDEX_FAILURE_COUNT', group: LOG, type: 'number', integer: true, min: 0, max: 1_000, describe: "Failed pods of this shard before this one (the chart reads the pod's batch.kubernetes.io/job-index-failure-count annotation)" },
+  release: { env: 'RELEASE_NAME', group: KUBERNETES, type: 'string', default: 'titelive-etl', describe: 'The Helm release (or fullnameOverride): stage Jobs are made from the CronJobs <release>-<category>-<stage>' },
+  namespace: { env: 'POD_NAMESPACE', group: KUBERNETES, type: 'string', defaultText: "the kubeconfig context's, in a pod its own", describe: "Namespace of the chart's CronJobs" },
+  kubeconfig: { env: 'KUBECONFIG', group: KUBERNETES, type: 'string', defaultText: '~/.kube/config, in a pod its service account', describe: 'A kubeconfig file' },
   'owner-job': { env: 'PIPELINE_JOB_NAME', group: KUBERNETES, type: 'string', describe: "The pipeline's own Job, made owner of the stage Jobs so that deleting it deletes them (the chart sets it)" },
-  stages: { env: 'PIPELINE_STAGES', group: KUBERNETES, type: 'string', describe: 'Stages to run, in order, comma-separated (default plan,fetch,parse,images,load)' },
-  'poll-interval-ms': { env: 'POLL_INTERVAL_MS', group: KUBERNETES, type: 'number', describe: "How often the pipeline reads a stage Job's status, in ms (default 5000)" },
-  'log-level': { env: 'LOG_LEVEL', group: LOG, type: 'string', describe: 'trace|debug|info|warn|error (default info)' },
-  'log-format': { env: 'LOG_FORMAT', group: LOG, type: 'string', describe: 'json|pretty|auto: auto is pretty on a terminal, JSON otherwise (default auto)' },
-} satisfies Record<string, OptionSpec>;
+  stages: { env: 'PIPELINE_STAGES', group: KUBERNETES, type: 'string', defaultText: 'every stage, in run order', describe: 'Stages to run, in order, comma-separated' },
+  'poll-interval-ms': { env: 'POLL_INTERVAL_MS', group: KUBERNETES, type: 'number', integer: true, min: 100, max: 600_000, default: 5_000, describe: "How often the pipeline reads a stage Job's status, in ms" },
+  'log-level': { env: 'LOG_LEVEL', group: LOG, type: 'string', choices: ['trace', 'debug', 'info', 'warn', 'error'], default: 'info', describe: 'trace|debug|info|warn|error' },
+  'log-format': { env: 'LOG_FORMAT', group: LOG, type: 'string', choices: ['json', 'pretty', 'auto'], default: 'auto', describe: 'json|pretty|auto: auto is pretty on a terminal, JSON otherwise' },
+} as const satisfies Record<string, OptionSpec>;
 
 export type OptionName = keyof typeof OPTIONS;
 
-/** The yargs option definitions for a command, with the environment variable in each description. */
+export function optionSpec(name: OptionName): OptionSpec {
+  return OPTIONS[name];
+}
+
+/** The default as help and the README show it: "1; images: 32", "CPUs", or undefined when there is none. */
+export function describeDefault(spec: OptionSpec): string | undefined {
+  const plain = spec.default === undefined || typeof spec.default === 'function' ? undefined : String(spec.default);
+  const base = spec.required ? 'required' : plain ?? spec.defaultText;
+  const contexts = Object.entries(spec.defaults ?? {}).map(([context, value]) => `${context === 'sandbox' ? 'run-local with the sandbox' : context}: ${value}`);
+  const parts = [base, ...(spec.required && spec.defaultText ? [spec.defaultText] : []), ...contexts].filter((part) => part !== undefined);
+  return parts.length === 0 ? undefined : parts.join('; ');
+}
+
+/** The yargs option definitions for a command: help with the default and the environment variable. */
 export function yargsOptions(names: readonly OptionName[]): Record<string, Options> {
   return Object.fromEntries(
     names.map((name) => {
-      const { env, ...spec } = OPTIONS[name] as OptionSpec;
-      return [name, { ...spec, describe: env ? `${spec.describe} [env ${env}]` : spec.describe }];
+      const spec: OptionSpec = OPTIONS[name];
+      const shown = describeDefault(spec);
+      const describe = `${spec.describe}${shown === undefined ? '' : spec.required ? ` (${shown})` : ` (default ${shown})`}${spec.env ? ` [env ${spec.env}]` : ''}`;
+      return [name, { type: spec.type, group: spec.group, describe }];
     }),
   );
-}
-
-export function sourceOf(name: OptionName): { flag: string; env?: string } {
-  return { flag: name, env: (OPTIONS[name] as OptionSpec).env };
 }
 
 export const RUN_OPTIONS: OptionName[] = ['category', 'run-id', 'data-url'];

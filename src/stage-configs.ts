@@ -119,6 +119,29 @@ export interface LoadConfig {
   maxFailureRatio: number;
 }
 
+/** run-local: every stage on this machine, shards as worker processes. */
+export interface RunLocalConfig {
+  category: Category;
+  runId: string;
+  dataUrl: string;
+  window: Window;
+  /** Shards, run as parallel worker processes, of each sharded stage. */
+  shards: number;
+  limit: number | undefined;
+  /** Titelive requests per second for all workers together. */
+  ratePerSecond: number;
+  /** When no API URL is configured, an embedded sandbox with this many products per category serves the run. */
+  sandboxProducts: number;
+  /** API URL etc. given by the user; undefined means "start the sandbox". */
+  apiUrl: string | undefined;
+  /** The image mirror (default: <data-url>/images/titelive). */
+  imagesUrl: string;
+  /** --image-hosts as given; the embedded sandbox's own origin is added to it. */
+  imageHosts: string | undefined;
+  /** The CLI to spawn workers with (this process's own entry point). */
+  cli: { execPath: string; args: string[] };
+}
+
 /** A stage that needs only the run and its shard (a new stage starts with this one). */
 export interface ShardedRunConfig extends RunConfig {
   shard: Shard;

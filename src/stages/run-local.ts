@@ -1,6 +1,8 @@
 import { spawn } from 'node:child_process';
 import type { Logger } from 'pino';
-import type { Window } from '../stage-configs.js';
+import type { RunLocalConfig } from '../stage-configs.js';
+
+export type { RunLocalConfig } from '../stage-configs.js';
 import { stageCompletion } from '../runtime/completion.js';
 import { WorkFailedError } from '../runtime/errors.js';
 import type { JobContext } from '../runtime/harness.js';
@@ -9,31 +11,8 @@ import { stageFolder, type RunRef } from '../runtime/run-layout.js';
 import { openStorage } from '../runtime/storage/open-storage.js';
 import { startLocalFerretDb, type LocalMongo } from '../runtime/local-ferretdb.js';
 import { SANDBOX_PASSWORD, SANDBOX_USERNAME, Sandbox } from '../sandbox/server.js';
-import type { Category } from '../titelive/categories.js';
 import { STAGE_FOLDERS, STAGE_TABLE, type Stage } from '../stage-table.js';
 import { verifyRun } from './verify.js';
-
-export interface RunLocalConfig {
-  category: Category;
-  runId: string;
-  dataUrl: string;
-  window: Window;
-  /** Shards, run as parallel worker processes, of each sharded stage. */
-  shards: number;
-  limit: number | undefined;
-  /** Titelive requests per second for all workers together. */
-  ratePerSecond: number;
-  /** When no API URL is configured, an embedded sandbox with this many products per category serves the run. */
-  sandboxProducts: number;
-  /** API URL etc. given by the user; undefined means "start the sandbox". */
-  apiUrl: string | undefined;
-  /** The image mirror (default: <data-url>/images/titelive). */
-  imagesUrl: string;
-  /** --image-hosts as given; the embedded sandbox's own origin is added to it. */
-  imageHosts: string | undefined;
-  /** The CLI to spawn workers with (this process's own entry point). */
-  cli: { execPath: string; args: string[] };
-}
 
 interface StageRun {
   stage: string;

@@ -6,12 +6,9 @@ import type { Category } from './categories.js';
 import { toDayFirst } from './day-first-dates.js';
 import { productsOf, totalOf, type TiteliveProduct } from './response-shapes.js';
 
-export const DEFAULT_API_URL = 'https://catsearch.epagine.fr/v1';
-export const DEFAULT_LOGIN_URL = 'https://login.epagine.fr/v1/login';
-/** The API refuses more than this many EANs in one /ean call. */
-export const MAX_EANS_PER_CALL = 250;
-/** The API will not page past this many results for one search. */
-export const SEARCH_RESULT_CAP = 20_000;
+import { MAX_EANS_PER_CALL, SEARCH_RESULT_CAP } from './api-facts.js';
+
+export { DEFAULT_API_URL, DEFAULT_LOGIN_URL, MAX_EANS_PER_CALL, SEARCH_RESULT_CAP } from './api-facts.js';
 
 export interface TiteliveClientOptions {
   apiUrl: string;

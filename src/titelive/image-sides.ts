@@ -1,8 +1,6 @@
 /** The two covers Titelive gives per article. */
 export const IMAGE_SIDES = ['recto', 'verso'] as const;
 
-/** Where Titelive's covers are served from (the real answers' `imagesUrl`): --image-hosts' default. */
-export const TITELIVE_IMAGE_HOSTS = 'images.epagine.fr';
 export type ImageSide = (typeof IMAGE_SIDES)[number];
 
 /** The flag column that says whether a side has an image: `image` for the front, `image_4` for the back. */
