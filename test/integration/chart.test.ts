@@ -5,6 +5,8 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parse as parseYaml, parseAllDocuments } from 'yaml';
+import { OPTIONS, type OptionSpec } from '../../src/options.js';
+import { defaultOf } from '../../src/option-values.js';
 import { STAGES, STAGE_TABLE } from '../../src/stage-table.js';
 import { KubeOpenApi } from '../helpers/kube-openapi.js';
 import { ROOT, TOOLS_BIN, requireService } from '../helpers/services.js';
@@ -186,6 +188,27 @@ describe('Helm chart: CronJobs, Indexed Jobs, RBAC and security (real helm, Kube
       expect('shards' in values.stages[stage.name]!, stage.name).to.equal(stage.sharded);
       expect(values.stages[stage.name]!.shards ?? 1, stage.name).to.equal(stage.defaultShards);
     }
+  });
+
+  it("sets, by default, each variable the options table has a default for to that default (images' own for the images pods)", function () {
+    const manifests = render(this, []);
+    const shared = manifests.find((manifest) => manifest.kind === 'ConfigMap' && manifest.data?.TITELIVE_RATE_LIMIT !== undefined)!;
+    const byEnv = new Map(Object.entries(OPTIONS).filter(([, spec]) => (spec as OptionSpec).env).map(([name, spec]) => [(spec as OptionSpec).env!, name as keyof typeof OPTIONS]));
+    const compared: string[] = [];
+    const check = (variables: Record<string, string>, context: string | undefined) => {
+      for (const [variable, value] of Object.entries(variables)) {
+        const name = byEnv.get(variable);
+        const wanted = name === undefined ? undefined : defaultOf(name, context);
+        // Pods log JSON; shard counts are the stage table's (checked above).
+        if (wanted === undefined || name === 'log-format' || name === 'shard-count') continue;
+        expect(value, `${variable} (--${name}${context ? `, ${context}` : ''})`).to.equal(String(wanted));
+        compared.push(variable);
+      }
+    };
+    check(shared.data, undefined);
+    const images = manifests.find((manifest) => manifest.kind === 'CronJob' && manifest.metadata.name === 'titelive-etl-paper-images')!;
+    check(envOf(images), 'images');
+    expect(compared).to.include.members(['TITELIVE_RATE_LIMIT', 'TITELIVE_API_URL', 'IMAGE_HOSTS', 'MONGODB_BATCH_SIZE', 'HTTP_MAX_SOCKETS', 'MAX_IMAGE_BYTES', 'MAX_FAILURE_RATIO']);
   });
 
   it('renders a stage added in values alone: its CronJob, its Role entry and its variables', async function () {
