@@ -22,7 +22,10 @@ export default tseslint.config(
   {
     files: ['src/stages/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: [{ group: ['../config.js', '../options.js', '../cli.js'], message: 'a stage takes its config (src/stage-configs.ts); it does not resolve flags.' }] }],
+      'no-restricted-imports': ['error', { patterns: [
+        { group: ['../config.js', '../options.js', '../cli.js'], message: 'a stage takes its config (src/stage-configs.ts); it does not resolve flags.' },
+        { group: ['../titelive/*'], message: 'a stage takes its source through src/sources.ts (the interface is src/source.ts); it never imports one.' },
+      ] }],
     },
   },
   {

@@ -16,10 +16,12 @@ import { PartWriter } from '../src/runtime/part-io.js';
 import { partPath, type RunRef } from '../src/runtime/run-layout.js';
 import { LocalStorage } from '../src/runtime/storage/local-storage.js';
 import { SandboxCatalog } from '../src/sandbox/catalog.js';
-import { IMAGES_COLUMNS, RAW_COLUMNS } from '../src/stages/part-schemas.js';
+import { RAW_COLUMNS, imagesColumns } from '../src/stages/part-schemas.js';
+import { IMAGE_SIDES } from '../src/titelive/image-sides.js';
 import { runLoad, type LoadConfig } from '../src/stages/load.js';
 import { flattenProduct, newNotes } from '../src/titelive/flatten-product.js';
-import { contentHash, productContent } from '../src/titelive/product-document.js';
+import { contentHash } from '../src/runtime/content-hash.js';
+import { productContent } from '../src/titelive/product-document.js';
 import { PRODUCTS_COLUMNS } from '../src/titelive/product-columns.js';
 import { arg, spread, writeJsonResult } from './bench-kit.js';
 
@@ -45,7 +47,7 @@ async function writeRun(dataUrl: string, run: RunRef): Promise<Array<Record<stri
   rows.length = articles;
   const parts: Array<[string, readonly ColumnSpec[], Array<Record<string, unknown>>]> = [
     ['products', PRODUCTS_COLUMNS, rows],
-    ['images', IMAGES_COLUMNS, rows.map((row) => ({ ean: row.article_gencod, recto: 'https://images.example/r.jpg', recto_uuid: 'u', recto_gcs_path: 'gs://b/u', recto_upload_status: 'uploaded', verso_upload_status: 'no_url' }))],
+    ['images', imagesColumns(IMAGE_SIDES), rows.map((row) => ({ ean: row.article_gencod, recto: 'https://images.example/r.jpg', recto_uuid: 'u', recto_gcs_path: 'gs://b/u', recto_upload_status: 'uploaded', verso_upload_status: 'no_url' }))],
     ['fetch', RAW_COLUMNS, rows.map((row) => ({ ean: row.article_gencod, base: 'paper', status: 'found', data: null, fetched_at: new Date() }))],
   ];
   for (const [stage, columns, stageRows] of parts) {
@@ -72,7 +74,7 @@ const client = new MongoClient(server.uri);
 try {
   const rows = await writeRun(dataUrl, run);
   await client.connect();
-  const config: LoadConfig = { category: 'paper', runId: run.runId, dataUrl, shard: { index: 0, count: 1 }, mongodbUri: server.uri, database, collection: 'products', batchSize, maxFailureRatio: 0 };
+  const config: LoadConfig = { dataset: 'paper', runId: run.runId, dataUrl, shard: { index: 0, count: 1 }, mongodbUri: server.uri, database, collection: 'products', batchSize, maxFailureRatio: 0 };
   const context = { logger: createLogger({ level: 'warn' }), signal: new AbortController().signal };
   const timed = async (work: () => Promise<unknown>) => {
     const started = performance.now();

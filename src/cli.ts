@@ -52,7 +52,7 @@ async function stageCommand<Config extends object>(
     exitOnConfigError(name, error);
     return;
   }
-  const { category, runId, shard } = config as { category?: string; runId?: string; shard?: { index: number; count: number } };
+  const { dataset: category, runId, shard } = config as { dataset?: string; runId?: string; shard?: { index: number; count: number } };
   const base = { stage: name, ...(category ? { category } : {}), ...(runId ? { runId } : {}), ...(shard ? { shard: `${shard.index}/${shard.count}` } : {}) };
   const logger = createLogger({ level: log.level, format: log.format, base });
   let telemetry: Telemetry;
@@ -75,11 +75,11 @@ async function stageCommand<Config extends object>(
 
 /** With --skip-complete-shards, a shard whose manifest is there is not redone (a resumed stage). */
 async function alreadyComplete(name: string, config: object, argv: Argv, logger: Logger): Promise<boolean> {
-  const { category, runId, dataUrl, shard, mode } = config as { category?: string; runId?: string; dataUrl?: string; shard?: Shard; mode?: string };
-  if (!isStage(name) || !category || !runId || !dataUrl || !shard || (mode !== undefined && mode !== 'run')) return false;
+  const { dataset, runId, dataUrl, shard, mode } = config as { dataset?: string; runId?: string; dataUrl?: string; shard?: Shard; mode?: string };
+  if (!isStage(name) || !dataset || !runId || !dataUrl || !shard || (mode !== undefined && mode !== 'run')) return false;
   if (!booleanOption(argv, env, 'skip-complete-shards')) return false;
-  if (!(await isShardComplete(openStorage(dataUrl), { dataset: category, runId }, STAGE_FOLDERS[name], shard))) return false;
-  logger.info({ event: 'shard_skipped_complete' }, `${name}: shard ${shard.index + 1}/${shard.count} of ${category}/${runId} is already complete; skipped (--skip-complete-shards)`);
+  if (!(await isShardComplete(openStorage(dataUrl), { dataset, runId }, STAGE_FOLDERS[name], shard))) return false;
+  logger.info({ event: 'shard_skipped_complete' }, `${name}: shard ${shard.index + 1}/${shard.count} of ${dataset}/${runId} is already complete; skipped (--skip-complete-shards)`);
   return true;
 }
 

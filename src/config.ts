@@ -7,7 +7,7 @@ import type { LogFormat } from './runtime/logger.js';
 import { secretFromEnvOrFile, secretFromSecretManager } from './runtime/secrets.js';
 import { requireValue, type Argv, type Env } from './runtime/settings.js';
 import { validateShard, type Shard } from './runtime/sharding.js';
-import { CATEGORY_SPELLINGS, parseCategory, type Category } from './titelive/categories.js';
+import { datasetSpellings, parseDataset } from './sources.js';
 import { parseAllowedHosts } from './runtime/http/host-allowlist.js';
 import { booleanOption, numberOption, rawOption, requiredOption, stringOption } from './option-values.js';
 import type { ConfigKind, ConfigOf, RunLocalConfig, FetchConfig, ImagesConfig, LoadConfig, ParseConfig, PlanConfig, RunConfig, ShardedRunConfig, TiteliveConfig, Window } from './stage-configs.js';
@@ -32,23 +32,25 @@ export function resolveLogConfig(argv: Argv, env: Env): LogConfig {
   };
 }
 
-export function resolveCategory(argv: Argv, env: Env, context?: string): Category {
+/** The dataset --category names, among those of the known sources (src/sources.ts). */
+export function resolveDataset(argv: Argv, env: Env, context?: string): string {
   const raw = setting(argv, env, 'category');
-  const text = requiredOption(argv, env, 'category', `one of ${CATEGORY_SPELLINGS.join(', ')}`, context);
-  const category = parseCategory(text);
-  if (!category) throw new ConfigError(`${raw.from}: expected one of ${CATEGORY_SPELLINGS.join(', ')}, got '${text}'`);
-  return category;
+  const spellings = datasetSpellings().join(', ');
+  const text = requiredOption(argv, env, 'category', `one of ${spellings}`, context);
+  const dataset = parseDataset(text);
+  if (!dataset) throw new ConfigError(`${raw.from}: expected one of ${spellings}, got '${text}'`);
+  return dataset;
 }
 
 export function resolveRunConfig(argv: Argv, env: Env, context?: string): RunConfig {
-  const category = resolveCategory(argv, env, context);
+  const dataset = resolveDataset(argv, env, context);
   const runIdSetting = setting(argv, env, 'run-id');
   const runId = runIdSetting.raw ?? today();
   if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/.test(runId)) {
     throw new ConfigError(`${runIdSetting.from}: '${runId}' is not a usable run id (letters, digits, '.', '_', '-'; up to 64)`);
   }
   const dataUrl = requiredOption(argv, env, 'data-url', 'gs://bucket/prefix or a local folder such as ./data', context);
-  return { category, runId, dataUrl };
+  return { dataset, runId, dataUrl };
 }
 
 /** The window: explicit dates, or the N days ending at the run date (the run id when it is a date). */
@@ -259,14 +261,14 @@ export async function resolveRunLocalConfig(argv: Argv, env: Env): Promise<RunLo
   // No API URL given means the embedded sandbox, whose column of the table then applies.
   const apiUrl = setting(argv, env, 'api-url').raw === undefined ? undefined : stringOption(argv, env, 'api-url');
   const context = apiUrl === undefined ? 'sandbox' : 'run-local';
-  const { category, runId, dataUrl } = resolveRunConfig(argv, env, 'run-local');
+  const { dataset, runId, dataUrl } = resolveRunConfig(argv, env, 'run-local');
   const window = resolveWindow(argv, env, runId, 'run-local');
   if (apiUrl) {
     env.TITELIVE_API_URL = apiUrl;
     if (setting(argv, env, 'login-url').raw !== undefined) env.TITELIVE_LOGIN_URL = stringOption(argv, env, 'login-url');
   }
   return {
-    category,
+    dataset,
     runId,
     dataUrl,
     window,

@@ -1,6 +1,5 @@
 import type { AllowedHost } from './runtime/http/host-allowlist.js';
 import type { Shard } from './runtime/sharding.js';
-import type { Category } from './titelive/categories.js';
 
 /*
  * What each stage is given to run: the shapes config.ts resolves from flags and variables, and
@@ -8,7 +7,8 @@ import type { Category } from './titelive/categories.js';
  */
 
 export interface RunConfig {
-  category: Category;
+  /** The dataset (Titelive: paper or music), which names its source. */
+  dataset: string;
   runId: string;
   dataUrl: string;
 }
@@ -51,7 +51,8 @@ export interface ParseRunConfig {
   mode: 'run';
   /** Worker threads that parse and flatten JSON while the main thread reads and writes; 0 = none. */
   workers: number;
-  category: Category;
+  /** The dataset (Titelive: paper or music), which names its source. */
+  dataset: string;
   runId: string;
   dataUrl: string;
   shard: Shard;
@@ -89,7 +90,8 @@ export interface ImagesCommon {
 
 export interface ImagesRunConfig extends ImagesCommon {
   mode: 'run';
-  category: Category;
+  /** The dataset (Titelive: paper or music), which names its source. */
+  dataset: string;
   runId: string;
   dataUrl: string;
   shard: Shard;
@@ -105,7 +107,8 @@ export interface ImagesFileConfig extends ImagesCommon {
 export type ImagesConfig = ImagesRunConfig | ImagesFileConfig;
 
 export interface LoadConfig {
-  category: Category;
+  /** The dataset (Titelive: paper or music), which names its source. */
+  dataset: string;
   runId: string;
   dataUrl: string;
   shard: Shard;
@@ -121,7 +124,8 @@ export interface LoadConfig {
 
 /** run-local: every stage on this machine, shards as worker processes. */
 export interface RunLocalConfig {
-  category: Category;
+  /** The dataset (Titelive: paper or music), which names its source. */
+  dataset: string;
   runId: string;
   dataUrl: string;
   window: Window;

@@ -105,7 +105,7 @@ export const STAGE_TABLE = [
     config: 'images',
     run: async (config, context) => (await import('./stages/images.js')).runImages(config, context),
     // One part row per article; the accounting counts its sides.
-    rowsOut: (accounting, manifest) => (typeof manifest.details.sidesPerRow === 'number' ? accounting.in / manifest.details.sidesPerRow : undefined),
+    rowsOut: (accounting, manifest) => (typeof manifest.details.sidesPerRow === 'number' && manifest.details.sidesPerRow > 0 ? accounting.in / manifest.details.sidesPerRow : undefined),
     handoff: { what: "rows = parse's rows", actual: (self) => self.outputRows, expected: (of) => of('parse').outputRows },
   }),
   row({

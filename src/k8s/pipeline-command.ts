@@ -11,9 +11,9 @@ import { runPipeline } from './pipeline.js';
 export async function runPipelineCommand(config: PipelineCommandConfig, { logger, signal }: JobContext): Promise<void> {
   const api = await KubernetesJobsApi.connect({ kubeconfig: config.kubeconfig, namespace: config.namespace });
   const storage = openStorage(config.dataUrl);
-  const run = { dataset: config.category, runId: config.runId };
+  const run = { dataset: config.dataset, runId: config.runId };
   await runPipeline(
-    { category: config.category, runId: config.runId, release: config.release, stages: config.stages, ownerJob: config.ownerJob, pollIntervalMs: config.pollIntervalMs },
+    { category: config.dataset, runId: config.runId, release: config.release, stages: config.stages, ownerJob: config.ownerJob, pollIntervalMs: config.pollIntervalMs },
     {
       api,
       isComplete: async (stage) => (await stageCompletion(storage, run, STAGE_FOLDERS[stage as Stage])).complete,

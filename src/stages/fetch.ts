@@ -2,7 +2,7 @@ import { RAW_COLUMNS } from './part-schemas.js';
 import { STAGE_FOLDERS } from '../stage-table.js';
 import type { FetchConfig } from '../stage-configs.js';
 import { requireUpstream } from '../stage-upstream.js';
-import { ConfigError, StoppedError, WorkFailedError, messageOf } from '../runtime/errors.js';
+import { WorkFailedError } from '../runtime/errors.js';
 import type { JobContext } from '../runtime/harness.js';
 import { Tally } from '../runtime/accounting.js';
 import { writeManifest, type ShardManifest } from '../runtime/manifest.js';
@@ -14,39 +14,36 @@ import { Progress } from '../runtime/progress.js';
 import { partPath, type RunRef } from '../runtime/run-layout.js';
 import { belongsToShard } from '../runtime/sharding.js';
 import { openStorage } from '../runtime/storage/open-storage.js';
-import type { Category } from '../titelive/categories.js';
-import type { TiteliveClient } from '../titelive/client.js';
-import { articlesOf, eanOf } from '../titelive/response-shapes.js';
-import { connectTitelive } from './titelive-connection.js';
+import { sourceOf } from '../sources.js';
+import type { FetchedItem } from '../source.js';
 
 export type FetchStatus = 'found' | 'deleted' | 'failed';
 
 export interface RawRow {
   ean: string;
-  base: Category;
+  base: string;
   status: FetchStatus;
-  /** The product JSON Titelive returned for this EAN, as received. */
+  /** The product JSON the source returned for this EAN, as received. */
   data: string | null;
   error: string | null;
   fetched_at: Date;
 }
 
 /**
- * Fetches this shard's EANs from /ean, at most 250 a call. EANs missing from an answer are
- * deleted in Titelive; a 404 for a batch is split in halves until each survivor is found.
- * EANs still failing after retries are written as failed, and the shard exits non-zero without
- * a manifest so that a retry of this shard redoes it.
+ * Fetches this shard's EANs from the dataset's source, --batch-size a call: each is found,
+ * deleted (the source no longer has it) or failed. EANs still failing after retries are written
+ * as failed, and the shard exits non-zero without a manifest so that a retry of this shard redoes it.
  */
 export async function runFetch(config: FetchConfig, { logger, signal }: JobContext): Promise<ShardManifest> {
   const startedAt = new Date();
   const storage = openStorage(config.dataUrl);
-  const run: RunRef = { dataset: config.category, runId: config.runId };
+  const run: RunRef = { dataset: config.dataset, runId: config.runId };
   const planManifests = (await requireUpstream(storage, run, 'fetch')).plan!;
   const { eans, overLimit } = await shardEans(storage, planManifests, config);
-  const label = `fetch ${config.category} shard ${config.shard.index + 1}/${config.shard.count}`;
+  const label = `fetch ${config.dataset} shard ${config.shard.index + 1}/${config.shard.count}`;
   logger.info({ event: 'fetch_started', eans: eans.length }, `${label}: ${eans.length} EANs to fetch`);
 
-  const connection = connectTitelive(config.titelive, config.shard.index, logger);
+  const connection = await sourceOf(config.dataset).connect(config.titelive, config.shard.index, logger);
   const writer = await PartWriter.open(storage, partPath(run, STAGE_FOLDERS.fetch, config.shard), RAW_COLUMNS, { stage: 'fetch' }, 1_000);
   const progress = new Progress(logger, label, eans.length, 'EANs');
   const firstFailures: string[] = [];
@@ -55,7 +52,7 @@ export async function runFetch(config: FetchConfig, { logger, signal }: JobConte
     await forEachCompleted(
       chunk(eans, config.batchSize),
       config.titelive.concurrency,
-      (batch) => fetchBatch(connection.client, config.category, batch, signal),
+      async (batch) => rawRows(config.dataset, await connection.fetchBatch(config.dataset, batch, signal)),
       async (rows) => {
         for (const row of rows) {
           await writer.append(row as unknown as Record<string, unknown>);
@@ -88,7 +85,7 @@ export async function runFetch(config: FetchConfig, { logger, signal }: JobConte
   }
   return writeManifest(storage, {
     stage: STAGE_FOLDERS.fetch,
-    dataset: config.category,
+    dataset: config.dataset,
     runId: config.runId,
     shardIndex: config.shard.index,
     shardCount: config.shard.count,
@@ -114,47 +111,15 @@ async function shardEans(storage: ReturnType<typeof openStorage>, planManifests:
   return { eans, overLimit: sorted.length - eans.length };
 }
 
-/** One /ean call's worth of EANs → one row per EAN, in the batch's order. */
-export async function fetchBatch(client: TiteliveClient, category: Category, eans: string[], signal?: AbortSignal): Promise<RawRow[]> {
-  const found = await findProducts(client, category, eans, signal);
+/** A batch's items as raw rows, all stamped with the time the batch came back. */
+function rawRows(dataset: string, items: FetchedItem[]): RawRow[] {
   const fetchedAt = new Date();
-  return eans.map((ean) => {
-    const outcome = found.get(ean);
-    if (outcome === undefined) return { ean, base: category, status: 'deleted', data: null, error: null, fetched_at: fetchedAt };
-    if (outcome.error !== undefined) return { ean, base: category, status: 'failed', data: null, error: outcome.error, fetched_at: fetchedAt };
-    return { ean, base: category, status: 'found', data: outcome.data, error: null, fetched_at: fetchedAt };
-  });
-}
-
-type Outcome = { data: string; error?: undefined } | { error: string; data?: undefined };
-
-async function findProducts(client: TiteliveClient, category: Category, eans: string[], signal?: AbortSignal): Promise<Map<string, Outcome>> {
-  const outcomes = new Map<string, Outcome>();
-  let lookup;
-  try {
-    lookup = await client.lookupEans(category, eans, signal);
-  } catch (error) {
-    if (error instanceof ConfigError || error instanceof StoppedError || signal?.aborted) throw signal?.reason ?? error;
-    for (const ean of eans) outcomes.set(ean, { error: messageOf(error) });
-    return outcomes;
-  }
-  if (lookup.status === 'not_found') {
-    if (eans.length === 1) return outcomes;
-    // A 404 may hide survivors (some servers answer 404 when any EAN is unknown): split to find them.
-    const middle = Math.ceil(eans.length / 2);
-    const halves = await Promise.all([
-      findProducts(client, category, eans.slice(0, middle), signal),
-      findProducts(client, category, eans.slice(middle), signal),
-    ]);
-    return new Map([...halves[0], ...halves[1]]);
-  }
-  const wanted = new Set(eans);
-  for (const product of lookup.products) {
-    const data = JSON.stringify(product);
-    for (const article of articlesOf(product)) {
-      const ean = eanOf(article);
-      if (ean !== undefined && wanted.has(ean) && !outcomes.has(ean)) outcomes.set(ean, { data });
-    }
-  }
-  return outcomes;
+  return items.map((item) => ({
+    ean: item.key,
+    base: dataset,
+    status: item.status,
+    data: item.status === 'found' ? item.data : null,
+    error: item.status === 'failed' ? item.error : null,
+    fetched_at: fetchedAt,
+  }));
 }

@@ -1,4 +1,4 @@
-import { IMAGES_COLUMNS } from './part-schemas.js';
+import { imagesColumns } from './part-schemas.js';
 import type { ImagesCommon, ImagesConfig, ImagesFileConfig, ImagesRunConfig } from '../stage-configs.js';
 import { v5 as uuidv5 } from 'uuid';
 import { requireUpstream } from '../stage-upstream.js';
@@ -25,7 +25,8 @@ import { Semaphore } from '../runtime/semaphore.js';
 import { belongsToShard } from '../runtime/sharding.js';
 import { openObjectStore, type ObjectStore } from '../runtime/storage/object-store.js';
 import { openStorage, splitLocation } from '../runtime/storage/open-storage.js';
-import { IMAGE_SIDES, parseImagesUrl, sideSource } from '../titelive/image-sides.js';
+import { sourceNamed, sourceOf } from '../sources.js';
+import type { ProductsFacet } from '../source.js';
 import { STAGE_FOLDERS } from '../stage-table.js';
 import { failed, hostNotAllowed, outcomeOfStatus, unavailable, type ImageOutcome } from './image-outcome.js';
 
@@ -38,7 +39,6 @@ const MAX_FAILURES_LISTED = 10_000;
 /** Refused URLs the log names (once, when the shard ends); the manifest has them all, up to MAX_FAILURES_LISTED. */
 const REFUSALS_LOGGED = 5;
 
-const SOURCE_COLUMNS = ['article_gencod', 'article_imagesUrl', 'article_image', 'article_image_4'];
 
 /** Per row, what to do with each side. */
 interface ImageRow {
@@ -53,22 +53,23 @@ export async function runImages(config: ImagesConfig, context: JobContext): Prom
 async function imagesRun(config: ImagesRunConfig, context: JobContext): Promise<ShardManifest> {
   const startedAt = new Date();
   const storage = openStorage(config.dataUrl);
-  const run: RunRef = { dataset: config.category, runId: config.runId };
+  const run: RunRef = { dataset: config.dataset, runId: config.runId };
   const products = (await requireUpstream(storage, run, 'images')).parse!;
   const rows: ImageRow[] = [];
-  for await (const row of readStageRows(storage, products, { columns: SOURCE_COLUMNS })) {
-    const ean = String(row.article_gencod);
-    if (belongsToShard(ean, config.shard)) rows.push(imageRow(ean, row));
+  const facet = await sourceOf(config.dataset).products();
+  for await (const row of readStageRows(storage, products, { columns: [...facet.imageColumns] })) {
+    const ean = String(row[facet.keyColumn]);
+    if (belongsToShard(ean, config.shard)) rows.push(imageRow(facet, ean, row));
   }
-  const label = `images ${config.category} shard ${config.shard.index + 1}/${config.shard.count}`;
-  const writer = await PartWriter.open(storage, partPath(run, STAGE_FOLDERS.images, config.shard), IMAGES_COLUMNS, { stage: 'images' });
-  const result = await mirrorRows(rows, writer, config, context, label);
+  const label = `images ${config.dataset} shard ${config.shard.index + 1}/${config.shard.count}`;
+  const writer = await PartWriter.open(storage, partPath(run, STAGE_FOLDERS.images, config.shard), imagesColumns(facet.imageSides), { stage: 'images' });
+  const result = await mirrorRows(rows, facet.imageSides, writer, config, context, label);
   const output = await writer.commit();
   const where = storage.locate(output.path);
   failIfTooManyFailures(result, config, label, `their rows are in ${where} but no manifest was written — rerun this shard; it redoes only what is not mirrored yet`);
   return writeManifest(storage, {
     stage: STAGE_FOLDERS.images,
-    dataset: config.category,
+    dataset: config.dataset,
     runId: config.runId,
     shardIndex: config.shard.index,
     shardCount: config.shard.count,
@@ -77,7 +78,7 @@ async function imagesRun(config: ImagesRunConfig, context: JobContext): Promise<
     counts: result.counts,
     accounting: result.accounting,
     anomalies: failureAnomalies(result.failures),
-    details: { sidesPerRow: IMAGE_SIDES.length, imagesUrl: config.imagesUrl, maxSockets: config.http.maxSockets, socketsOpened: result.socketsOpened, peakImageBytes: result.peakImageBytes },
+    details: { sidesPerRow: facet.imageSides.length, imagesUrl: config.imagesUrl, maxSockets: config.http.maxSockets, socketsOpened: result.socketsOpened, peakImageBytes: result.peakImageBytes },
     startedAt,
   });
 }
@@ -88,29 +89,29 @@ async function imagesFile(config: ImagesFileConfig, context: JobContext): Promis
   const inputStorage = openStorage(input.folder, '--input-parquet-path');
   if (!(await inputStorage.exists(input.name))) throw new ConfigError(`--input-parquet-path: ${config.inputParquetPath} does not exist`);
   const outputStorage = openStorage(output.folder, '--output-parquet-path');
+  // The seed's files are Titelive's.
+  const facet = await sourceNamed('titelive').products();
   const rows: ImageRow[] = [];
   const scratch = await mkdtemp(path.join(tmpdir(), 'titelive-etl-images-'));
   try {
     const local = await localCopyOf(inputStorage, input.name, scratch);
-    await checkParquetInput(local, `--input-parquet-path ${inputStorage.locate(input.name)}`, SOURCE_COLUMNS, `a products file written by parse (columns ${SOURCE_COLUMNS.join(', ')})`);
-    for await (const row of readParquetRows(local, { columns: SOURCE_COLUMNS })) rows.push(imageRow(String(row.article_gencod ?? ''), row));
+    await checkParquetInput(local, `--input-parquet-path ${inputStorage.locate(input.name)}`, facet.imageColumns, `a products file written by parse (columns ${facet.imageColumns.join(', ')})`);
+    for await (const row of readParquetRows(local, { columns: [...facet.imageColumns] })) rows.push(imageRow(facet, String(row[facet.keyColumn] ?? ''), row));
   } finally {
     await rm(scratch, { recursive: true, force: true });
   }
-  const writer = await PartWriter.open(outputStorage, output.name, IMAGES_COLUMNS, { stage: 'images' });
-  const result = await mirrorRows(rows, writer, config, context, 'images');
+  const writer = await PartWriter.open(outputStorage, output.name, imagesColumns(facet.imageSides), { stage: 'images' });
+  const result = await mirrorRows(rows, facet.imageSides, writer, config, context, 'images');
   const file = await writer.commit();
   const where = outputStorage.locate(file.path);
   context.logger.info({ event: 'images_file_done', counts: result.counts, accounting: result.accounting, output: where, socketsOpened: result.socketsOpened, peakImageBytes: result.peakImageBytes }, `images: ${rows.length} rows → ${where} (${describeCounts(result.counts)}; ${result.socketsOpened} sockets opened)`);
   failIfTooManyFailures(result, config, 'images', `the statuses are in ${where}; run again to retry them`);
 }
 
-function imageRow(ean: string, row: Record<string, unknown>): ImageRow {
-  const urls = parseImagesUrl(row.article_imagesUrl);
+function imageRow(facet: ProductsFacet, ean: string, row: Record<string, unknown>): ImageRow {
   return {
     ean,
-    sides: IMAGE_SIDES.map((side) => {
-      const source = sideSource(row, side, urls);
+    sides: facet.imageSidesOf(row).map((source) => {
       if (source.url === null) return { url: null, status: 'no_url' as const };
       if (source.flaggedOff) return { url: source.url, status: 'skipped_flag' as const };
       return { url: source.url };
@@ -149,7 +150,7 @@ export interface ImageFailure {
  * checks, uploads and retry waits overlap the downloads; image bytes in memory are capped at
  * maxSockets × maxImageBytes, held only while an attempt downloads or its image is stored.
  */
-async function mirrorRows(rows: ImageRow[], writer: PartWriter, config: ImagesCommon, { logger, signal }: JobContext, label: string): Promise<MirrorResult> {
+async function mirrorRows(rows: ImageRow[], imageSides: readonly string[], writer: PartWriter, config: ImagesCommon, { logger, signal }: JobContext, label: string): Promise<MirrorResult> {
   const pool = new AgentPool({ maxSockets: config.http.maxSockets, proxy: proxyFromEnv(process.env) });
   const http = new HttpClient({ pool, logger, transport: 'node-http', timeoutMs: config.http.timeoutMs, retry: { maxAttempts: config.http.maxAttempts, baseDelayMs: 250, maxDelayMs: 10_000 } });
   const store = openObjectStore(config.imagesUrl, http);
@@ -178,7 +179,7 @@ async function mirrorRows(rows: ImageRow[], writer: PartWriter, config: ImagesCo
     for (const row of rows) {
       counts.rows! += 1;
       const values: Record<string, unknown> = { ean: row.ean };
-      IMAGE_SIDES.forEach((side, index) => {
+      imageSides.forEach((side, index) => {
         const { url, status } = row.sides[index]!;
         const name = url === null ? null : objectNameFor(url);
         const outcome = status ? undefined : outcomes.get(url!);

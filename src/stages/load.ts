@@ -1,9 +1,5 @@
 import type { LoadConfig } from '../stage-configs.js';
-import type { AnyBulkWriteOperation, Collection, Db, Document } from 'mongodb';
-
-/** A stored product: `_id` is the article EAN. */
-type ProductDocument = Document & { _id: string };
-import type { Logger } from 'pino';
+import type { AnyBulkWriteOperation, Collection } from 'mongodb';
 import { requireUpstream } from '../stage-upstream.js';
 import { WorkFailedError } from '../runtime/errors.js';
 import type { JobContext } from '../runtime/harness.js';
@@ -19,9 +15,10 @@ import { Progress } from '../runtime/progress.js';
 import type { RunRef } from '../runtime/run-layout.js';
 import { belongsToShard } from '../runtime/sharding.js';
 import { openStorage } from '../runtime/storage/open-storage.js';
-import { PRODUCT_DOCUMENT_SCHEMA, PRODUCT_INDEXES, contentHash, productContent } from '../titelive/product-document.js';
-import { PRODUCTS_COLUMNS } from '../titelive/product-columns.js';
-import { IMAGES_COLUMNS } from './part-schemas.js';
+import { contentHash } from '../runtime/content-hash.js';
+import { sourceOf } from '../sources.js';
+import { imagesColumns } from './part-schemas.js';
+import { bulkWrite, prepareCollection, type StoredDocument, type WriteOutcome } from './load-collection.js';
 import { StoredStates } from './stored-states.js';
 import { STAGE_FOLDERS } from '../stage-table.js';
 
@@ -32,7 +29,7 @@ export type { LoadConfig } from '../stage-configs.js';
 const WRITES_IN_FLIGHT = 2;
 
 
-type Counts = { inserted: number; updated: number; unchanged: number; deleted: number; rejected: number };
+type Counts = Record<WriteOutcome, number>;
 
 /**
  * Upserts this shard's articles (by EAN, the assignment function) into MongoDB: one document
@@ -42,16 +39,18 @@ type Counts = { inserted: number; updated: number; unchanged: number; deleted: n
 export async function runLoad(config: LoadConfig, { logger, signal }: JobContext): Promise<ShardManifest> {
   const startedAt = new Date();
   const storage = openStorage(config.dataUrl);
-  const run: RunRef = { dataset: config.category, runId: config.runId };
+  const run: RunRef = { dataset: config.dataset, runId: config.runId };
   const upstream = await requireUpstream(storage, run, 'load');
   const fetchManifests = upstream.fetch!;
   const productManifests = upstream.parse!;
   const imageManifests = upstream.images!;
-  const label = `load ${config.category} shard ${config.shard.index + 1}/${config.shard.count}`;
+  const label = `load ${config.dataset} shard ${config.shard.index + 1}/${config.shard.count}`;
   const mine = (ean: unknown) => belongsToShard(String(ean), config.shard);
 
   const images = new Map<string, Record<string, unknown>>();
-  for await (const row of readStageRows(storage, imageManifests, { columns: IMAGES_COLUMNS.map((column) => column.name) })) if (mine(row.ean)) images.set(String(row.ean), row);
+  const facet = await sourceOf(config.dataset).products();
+  const key = facet.keyColumn;
+  for await (const row of readStageRows(storage, imageManifests, { columns: imagesColumns(facet.imageSides).map((column) => column.name) })) if (mine(row.ean)) images.set(String(row.ean), row);
   const deleted: string[] = [];
   for await (const row of readStageRows(storage, fetchManifests, { columns: ['ean', 'status'] })) if (row.status === 'deleted' && mine(row.ean)) deleted.push(String(row.ean));
   const total = productManifests.reduce((sum, manifest) => sum + manifest.outputs.reduce((rows, file) => rows + file.rows, 0), 0);
@@ -64,15 +63,15 @@ export async function runLoad(config: LoadConfig, { logger, signal }: JobContext
   const documents = new Tally('documents', ['inserted', 'updated', 'unchanged', 'deleted', 'rejected']);
   const progress = new Progress(logger, label, total + deleted.length, 'documents');
   try {
-    const collection = await prepareCollection(connection.client.db(config.database), config.collection, logger, label);
+    const collection = await prepareCollection(connection.client.db(config.database), config.collection, { schema: facet.documentSchema, indexes: facet.documentIndexes }, logger, label);
     const wanted = new KeySet();
     for (const ean of deleted) wanted.add(ean);
-    for await (const row of readStageRows(storage, productManifests, { columns: ['article_gencod'] })) if (mine(row.article_gencod)) wanted.add(String(row.article_gencod));
+    for await (const row of readStageRows(storage, productManifests, { columns: [key] })) if (mine(row[key])) wanted.add(String(row[key]));
     states = await StoredStates.open(collection, wanted);
     logger.info({ event: 'stored_state', mode: states.mode, documents: wanted.size }, `${label}: ${wanted.size} documents to compare, stored state read by ${states.mode === 'scan' ? 'one scan of the collection' : '_id lookups per batch'}`);
     async function* myRows() {
-      for await (const row of readStageRows(storage, productManifests, { columns: PRODUCTS_COLUMNS.map((column) => column.name) })) {
-        if (mine(row.article_gencod)) {
+      for await (const row of readStageRows(storage, productManifests, { columns: facet.columns.map((column) => column.name) })) {
+        if (mine(row[key])) {
           documents.add();
           yield row;
         } else progress.add('other_shards');
@@ -121,7 +120,7 @@ export async function runLoad(config: LoadConfig, { logger, signal }: JobContext
   }
   return writeManifest(storage, {
     stage: STAGE_FOLDERS.load,
-    dataset: config.category,
+    dataset: config.dataset,
     runId: config.runId,
     shardIndex: config.shard.index,
     shardCount: config.shard.count,
@@ -135,11 +134,11 @@ export async function runLoad(config: LoadConfig, { logger, signal }: JobContext
   });
 
   /** One batch of products: compare hashes with what is stored, then insert or replace what changed. */
-  async function upsertBatch(collection: Collection<ProductDocument>, rows: Array<Record<string, unknown>>, settings: LoadConfig, outcome: (kind: keyof Counts, ean?: string, reason?: string) => void): Promise<void> {
-    const contents = rows.map((row) => productContent(row, settings.category, images.get(String(row.article_gencod))));
+  async function upsertBatch(collection: Collection<StoredDocument>, rows: Array<Record<string, unknown>>, settings: LoadConfig, outcome: (kind: keyof Counts, ean?: string, reason?: string) => void): Promise<void> {
+    const contents = rows.map((row) => facet.document(row, settings.dataset, images.get(String(row[key]))));
     const stored = await states.get(contents.map((content) => content._id));
     const now = new Date();
-    const operations: AnyBulkWriteOperation<ProductDocument>[] = [];
+    const operations: AnyBulkWriteOperation<StoredDocument>[] = [];
     const kinds: Array<'inserted' | 'updated'> = [];
     const eans: string[] = [];
     for (const content of contents) {
@@ -157,11 +156,11 @@ export async function runLoad(config: LoadConfig, { logger, signal }: JobContext
     await bulkWrite(collection, operations, kinds, eans, outcome);
   }
 
-  /** EANs Titelive reports deleted: marked (once), never removed. */
-  async function markDeleted(collection: Collection<ProductDocument>, eans: string[], settings: LoadConfig, outcome: (kind: keyof Counts, ean?: string, reason?: string) => void): Promise<void> {
+  /** EANs the source reports deleted: marked (once), never removed. */
+  async function markDeleted(collection: Collection<StoredDocument>, eans: string[], settings: LoadConfig, outcome: (kind: keyof Counts, ean?: string, reason?: string) => void): Promise<void> {
     const stored = await states.get(eans);
     const now = new Date();
-    const operations: AnyBulkWriteOperation<ProductDocument>[] = [];
+    const operations: AnyBulkWriteOperation<StoredDocument>[] = [];
     const targets: string[] = [];
     for (const ean of eans) {
       const previous = stored.get(ean);
@@ -169,86 +168,9 @@ export async function runLoad(config: LoadConfig, { logger, signal }: JobContext
         outcome('unchanged');
         continue;
       }
-      operations.push({ updateOne: { filter: { _id: ean }, update: { $set: { status: 'deleted_in_titelive', deletedAt: now, lastChangedRunId: settings.runId, updatedAt: now } } } });
+      operations.push({ updateOne: { filter: { _id: ean }, update: { $set: { status: facet.deletedStatus, deletedAt: now, lastChangedRunId: settings.runId, updatedAt: now } } } });
       targets.push(ean);
     }
     await bulkWrite(collection, operations, targets.map(() => 'deleted'), targets, outcome);
-  }
-}
-
-/**
- * An unordered bulk write with majority write concern: a document the server rejects is
- * reported with its EAN and reason, and the others are written all the same.
- */
-async function bulkWrite(
-  collection: Collection<ProductDocument>,
-  operations: AnyBulkWriteOperation<ProductDocument>[],
-  kinds: Array<keyof Counts>,
-  eans: string[],
-  outcome: (kind: keyof Counts, ean?: string, reason?: string) => void,
-): Promise<void> {
-  if (operations.length === 0) return;
-  const failed = new Map<number, string>();
-  try {
-    await collection.bulkWrite(operations, { ordered: false, writeConcern: { w: 'majority' } });
-  } catch (error) {
-    const writeErrors = (error as { writeErrors?: unknown }).writeErrors;
-    if (!writeErrors) throw error;
-    for (const writeError of [writeErrors].flat() as Array<{ index: number; errmsg?: string; code?: number }>) {
-      failed.set(writeError.index, `${writeError.errmsg ?? 'rejected'}${writeError.code === undefined ? '' : ` (code ${writeError.code})`}`);
-    }
-  }
-  kinds.forEach((kind, index) => {
-    const reason = failed.get(index);
-    if (reason === undefined) outcome(kind);
-    else outcome('rejected', eans[index], reason);
-  });
-}
-
-/**
- * Creates the collection with its validator on first use, and its indexes, idempotently (shards
- * may race: "already exists" is fine). A server without validators is said once, and used as is.
- */
-async function prepareCollection(db: Db, name: string, logger: Logger, label: string): Promise<Collection<ProductDocument>> {
-  const validator = { $jsonSchema: PRODUCT_DOCUMENT_SCHEMA };
-  const exists = (await db.listCollections({ name }, { nameOnly: true }).toArray()).length > 0;
-  try {
-    if (exists) await db.command({ collMod: name, validator, validationLevel: 'strict' });
-    else await db.createCollection(name, { validator, validationLevel: 'strict' });
-  } catch (error) {
-    const code = (error as { code?: number }).code;
-    if (code === 48) {
-      // NamespaceExists: another shard created it a moment ago.
-    } else {
-      logger.warn({ event: 'validator_unsupported', reason: error instanceof Error ? error.message : String(error) }, `${label}: the server did not accept the collection's $jsonSchema validator (${error instanceof Error ? error.message : String(error)}); going on without it`);
-      if (!exists) await db.createCollection(name).catch((again: unknown) => {
-        if ((again as { code?: number }).code !== 48) throw again;
-      });
-    }
-  }
-  const collection = db.collection<ProductDocument>(name);
-  await ensureIndexes(collection);
-  return collection;
-}
-
-/**
- * Creates the indexes that are missing, by key: an index a user made on the same key (under
- * another name, unique or not) serves as well and is left alone. Shards starting together race
- * here; FerretDB 1.24 can drop the connection when two sessions create the same indexes at once
- * (measured), so after a network error the list is read again and only what is still missing is
- * created.
- */
-async function ensureIndexes(collection: Collection<ProductDocument>): Promise<void> {
-  for (let attempt = 1; ; attempt++) {
-    const existing = new Set((await collection.listIndexes().toArray()).map((index) => JSON.stringify(index.key)));
-    const missing = PRODUCT_INDEXES.filter((index) => !existing.has(JSON.stringify(index.key)));
-    if (missing.length === 0) return;
-    try {
-      await collection.createIndexes(missing);
-      return;
-    } catch (error) {
-      if (attempt >= 3 || (error as { name?: string }).name !== 'MongoNetworkError') throw error;
-      await new Promise((resolve) => setTimeout(resolve, 200 + Math.random() * 300));
-    }
   }
 }

@@ -5,10 +5,8 @@ import type { Row } from '../runtime/parquet/parquet-writer.js';
 import { belongsToShard, type Shard } from '../runtime/sharding.js';
 import { encodeRowGroup, type ColumnCells, type EncodedRowGroup } from '../runtime/parquet/parquet-writer.js';
 import { columnBuffer, type ColumnBuffer } from '../runtime/parquet/column-buffer.js';
-import { countsByColumn, flattenProductCells, newNotes, type FlatValue, type FlattenNotes } from '../titelive/flatten-product.js';
-import { flattenProductBytes } from '../titelive/flatten-product-bytes.js';
-import { PRODUCTS_COLUMNS } from '../titelive/product-columns.js';
-import type { TiteliveProduct } from '../titelive/response-shapes.js';
+import { sourceNamed } from '../sources.js';
+import type { FlatValue, FlattenNotes, ProductsFacet } from '../source.js';
 
 /**
  * One batch of parse work, done on a worker thread: read consecutive row ranges of raw files one
@@ -18,6 +16,8 @@ import type { TiteliveProduct } from '../titelive/response-shapes.js';
  * it is done again without them.
  */
 export interface ParseTask {
+  /** The source whose products these are (its name in src/sources.ts). */
+  source: string;
   /** Where the raw rows are: the worker reads them itself, so they are never copied between threads. */
   ranges: RowRange[];
   windowStart: string;
@@ -73,38 +73,57 @@ export interface ParseReply {
 }
 
 const EMPTY_ROW = {};
-const GENCOD = PRODUCTS_COLUMNS.findIndex((column) => column.name === 'article_gencod');
-/**
- * Column buffers free for the next batch: one set per batch in progress (batches run one at a
- * time in a worker). A batch's cells wait in them, outside the heap, until it is encoded.
- */
-const freeColumns: ColumnBuffer[][] = [];
+
+/** A source's products rules, with where its key column is. */
+interface Products {
+  facet: ProductsFacet;
+  keyIndex: number;
+  /**
+   * Column buffers free for the next batch: one set per batch in progress (batches run one at a
+   * time in a worker). A batch's cells wait in them, outside the heap, until it is encoded.
+   */
+  freeColumns: ColumnBuffer[][];
+}
+
+const productsBySource = new Map<string, Products>();
+
+async function productsOf(source: string): Promise<Products> {
+  let products = productsBySource.get(source);
+  if (!products) {
+    const facet = await sourceNamed(source).products();
+    products = { facet, keyIndex: facet.columns.findIndex((column) => column.name === facet.keyColumn), freeColumns: [] };
+    productsBySource.set(source, products);
+  }
+  return products;
+}
 
 /** Does one batch (see ParseTask); runs in a worker thread, or inline when there are none. */
 export async function parseBatch(task: ParseTask): Promise<ParseReply> {
-  const columns = freeColumns.pop() ?? PRODUCTS_COLUMNS.map(columnBuffer);
+  const products = await productsOf(task.source);
+  const columns = products.freeColumns.pop() ?? products.facet.columns.map(columnBuffer);
   for (const column of columns) column.clear();
   try {
-    return await parseInto(task, columns);
+    return await parseInto(task, columns, products);
   } finally {
-    freeColumns.push(columns);
+    products.freeColumns.push(columns);
   }
 }
 
-async function parseInto(task: ParseTask, columns: ColumnBuffer[]): Promise<ParseReply> {
-  const batch = newBatch();
+async function parseInto(task: ParseTask, columns: ColumnBuffer[], products: Products): Promise<ParseReply> {
+  const { facet } = products;
+  const batch = newBatch(facet);
   for (const range of task.ranges) {
     // Text comes as UTF-8 bytes and each product is read from them directly, so a range never
     // holds its JSON as strings; one range's raw rows at a time.
     const rows = await readParquetRange(range, task.shard ? ['ean', 'status', 'data'] : task.idColumn ? ['data', task.idColumn] : ['data'], { textAsBytes: true });
-    parseRows(rows, range.rowStart, task, columns, batch);
+    parseRows(rows, range.rowStart, task, columns, batch, products);
   }
   const { summary, notes } = batch;
-  summary.coercedToNull = countsByColumn(notes.coercedToNull);
-  summary.textToNumber = countsByColumn(notes.textToNumber);
-  summary.numberToText = countsByColumn(notes.numberToText);
+  summary.coercedToNull = facet.countsByColumn(notes.coercedToNull);
+  summary.textToNumber = facet.countsByColumn(notes.textToNumber);
+  summary.numberToText = facet.countsByColumn(notes.numberToText);
   summary.extraFields = [...notes.extraFields];
-  return { summary, group: encodeBatch(columns, summary.gencods, task.dropEans ?? []) };
+  return { summary, group: encodeBatch(columns, summary.gencods, task.dropEans ?? [], products) };
 }
 
 /** What a batch gathers over its ranges. */
@@ -117,17 +136,17 @@ interface BatchState {
   namedSoFar: Partial<Record<ProductOutcome, number>>;
 }
 
-function newBatch(): BatchState {
+function newBatch(facet: ProductsFacet): BatchState {
   return {
     summary: { inputRows: 0, skipped: {}, outcomes: [], named: [], fetchedEans: [], filteredOld: 0, gencods: [], noEan: 0, duplicates: 0, coercedToNull: [], textToNumber: [], numberToText: [], extraFields: [] },
-    notes: newNotes(),
+    notes: facet.newNotes(),
     inBatch: new Set<string>(),
     namedSoFar: {},
   };
 }
 
 /** A range's products into `columns`, row by row; a plain function, which V8 optimizes once. */
-function parseRows(rows: Row[], firstRow: number, task: ParseTask, columns: ColumnBuffer[], { summary, notes, inBatch, namedSoFar }: BatchState): void {
+function parseRows(rows: Row[], firstRow: number, task: ParseTask, columns: ColumnBuffer[], { summary, notes, inBatch, namedSoFar }: BatchState, { facet, keyIndex }: Products): void {
   summary.inputRows += rows.length;
   const record = (outcome: ProductOutcome, raw: Row, index: number) => {
     summary.outcomes.push(outcome);
@@ -166,8 +185,8 @@ function parseRows(rows: Row[], firstRow: number, task: ParseTask, columns: Colu
       inBatch.add(ean);
       summary.fetchedEans.push(ean);
     }
-    if (raw.data instanceof Uint8Array) {
-      const fast = flattenProductBytes(raw.data, { ean, windowStart: task.windowStart }, notes, columns, keepRow);
+    if (raw.data instanceof Uint8Array && facet.flattenBytes) {
+      const fast = facet.flattenBytes(raw.data, { ...(ean === undefined ? {} : { key: ean }), windowStart: task.windowStart }, notes, columns, keepRow);
       if (fast) {
         record(outcomeOf(fast.rows, fast.filteredOld), raw, index);
         summary.filteredOld += fast.filteredOld;
@@ -179,12 +198,12 @@ function parseRows(rows: Row[], firstRow: number, task: ParseTask, columns: Colu
       record(product, raw, index);
       continue;
     }
-    const flat = flattenProductCells(product, { ean, windowStart: task.windowStart }, notes);
+    const flat = facet.flatten(product, { ...(ean === undefined ? {} : { key: ean }), windowStart: task.windowStart }, notes);
     record(outcomeOf(flat.rows.length, flat.filteredOld), raw, index);
     summary.filteredOld += flat.filteredOld;
     for (const cells of flat.rows) {
       // Cells already have the writer's types (see FlatValue).
-      if (keepRow(cells[GENCOD]!)) for (let j = 0; j < cells.length; j++) columns[j]!.push(cells[j]);
+      if (keepRow(cells[keyIndex]!)) for (let j = 0; j < cells.length; j++) columns[j]!.push(cells[j]);
     }
   }
 }
@@ -202,7 +221,7 @@ function skipReason(ean: string, status: string, shard: Shard, inBatch: Readonly
 }
 
 /** The product in a raw `data` cell, or why there is none. */
-function parseProduct(data: unknown): TiteliveProduct | 'no_data' | 'unreadable' {
+function parseProduct(data: unknown): Record<string, unknown> | 'no_data' | 'unreadable' {
   if (data === null || data === undefined) return 'no_data';
   let value: unknown;
   try {
@@ -211,7 +230,7 @@ function parseProduct(data: unknown): TiteliveProduct | 'no_data' | 'unreadable'
     return 'unreadable';
   }
   if (value === null) return 'no_data';
-  return typeof value === 'object' && !Array.isArray(value) ? (value as TiteliveProduct) : 'unreadable';
+  return typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : 'unreadable';
 }
 
 const utf8 = new TextDecoder();
@@ -221,15 +240,15 @@ function textOf(value: unknown): string {
   return value instanceof Uint8Array ? utf8.decode(value) : String(value);
 }
 
-function encodeBatch(columns: ColumnBuffer[], gencods: string[], dropEans: string[]): EncodedRowGroup | null {
+function encodeBatch(columns: ColumnBuffer[], gencods: string[], dropEans: string[], { facet, keyIndex }: Products): EncodedRowGroup | null {
   let cells: ColumnCells[] = columns;
   if (dropEans.length > 0) {
     const drop = new Set(dropEans);
     const keep = gencods.map((gencod) => !drop.has(gencod));
     cells = columns.map((column) => column.values().filter((_, index) => keep[index]));
   }
-  const rowCount = cells[GENCOD]!.length;
-  return rowCount === 0 ? null : encodeRowGroup(PRODUCTS_COLUMNS, cells, rowCount);
+  const rowCount = cells[keyIndex]!.length;
+  return rowCount === 0 ? null : encodeRowGroup(facet.columns, cells, rowCount);
 }
 
 if (parentPort) {

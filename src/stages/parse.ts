@@ -17,8 +17,8 @@ import { Progress } from '../runtime/progress.js';
 import { partPath, type RunRef } from '../runtime/run-layout.js';
 import type { Shard } from '../runtime/sharding.js';
 import { openStorage, splitLocation } from '../runtime/storage/open-storage.js';
-import { addCountsByColumn, countsByColumn, newNotes, type FlattenNotes } from '../titelive/flatten-product.js';
-import { PRODUCTS_COLUMNS } from '../titelive/product-columns.js';
+import { sourceNamed, sourceOf } from '../sources.js';
+import type { FlattenNotes, ProductsFacet, Source } from '../source.js';
 import { batches } from '../runtime/concurrency/batches.js';
 import { forEachInOrder } from '../runtime/concurrency/for-each-in-order.js';
 import { KeySet } from '../runtime/key-set.js';
@@ -54,11 +54,11 @@ const ARTICLES_PER_PRODUCT = 2;
  */
 async function parseStream(
   ranges: AsyncIterable<RowRange>,
-  options: { windowStart: string; workers: ParseWorkers | undefined; shard?: Shard; idColumn?: string; notes: FlattenNotes; signal: AbortSignal },
+  options: { source: Source; facet: ProductsFacet; windowStart: string; workers: ParseWorkers | undefined; shard?: Shard; idColumn?: string; notes: FlattenNotes; signal: AbortSignal },
   writer: PartWriter,
   takeBatch: (summary: FlattenSummary) => string[],
 ): Promise<void> {
-  const { workers } = options;
+  const { workers, facet } = options;
   const run = (task: ParseTask): Promise<ParseReply> => (workers ? workers.run(task) : parseBatch(task));
   // Two batches per worker: one running, one queued, so no worker waits for the main thread; one
   // more per worker may be ready ahead of the oldest, so a slow batch does not idle the others.
@@ -67,14 +67,14 @@ async function parseStream(
     batches(ranges, RANGES_PER_BATCH),
     { concurrency, window: concurrency + (workers?.size ?? 0) },
     (batch) => {
-      const task: ParseTask = { ranges: batch, windowStart: options.windowStart, ...(options.shard ? { shard: options.shard } : {}), ...(options.idColumn ? { idColumn: options.idColumn } : {}) };
+      const task: ParseTask = { source: options.source.name, ranges: batch, windowStart: options.windowStart, ...(options.shard ? { shard: options.shard } : {}), ...(options.idColumn ? { idColumn: options.idColumn } : {}) };
       return run(task).then((reply) => ({ task, reply }));
     },
     async ({ task, reply }) => {
       const { summary } = reply;
-      addCountsByColumn(options.notes.coercedToNull, summary.coercedToNull);
-      addCountsByColumn(options.notes.textToNumber, summary.textToNumber);
-      addCountsByColumn(options.notes.numberToText, summary.numberToText);
+      facet.addCountsByColumn(options.notes.coercedToNull, summary.coercedToNull);
+      facet.addCountsByColumn(options.notes.textToNumber, summary.textToNumber);
+      facet.addCountsByColumn(options.notes.numberToText, summary.numberToText);
       for (const [field, count] of summary.extraFields) options.notes.extraFields.set(field, (options.notes.extraFields.get(field) ?? 0) + count);
       const dropEans = takeBatch(summary);
       const group = dropEans.length > 0 ? (await run({ ...task, dropEans })).group : reply.group;
@@ -120,26 +120,28 @@ export async function runParse(config: ParseConfig, context: JobContext, workers
 async function parseRun(config: ParseRunConfig, { logger, signal }: JobContext, workers: ParseWorkers | undefined): Promise<ShardManifest> {
   const startedAt = new Date();
   const storage = openStorage(config.dataUrl);
-  const run: RunRef = { dataset: config.category, runId: config.runId };
+  const run: RunRef = { dataset: config.dataset, runId: config.runId };
   const upstream = await requireUpstream(storage, run, 'parse');
   const planManifests = upstream.plan!;
   const fetchManifests = upstream.fetch!;
   const windowStart = (planManifests[0]?.details.window as { start?: string } | undefined)?.start;
   if (!windowStart) throw new ConfigError(`parse: the plan manifest of ${run.dataset}/${run.runId} has no window; rerun plan`);
   const total = fetchManifests.reduce((sum, manifest) => sum + Object.values(manifest.counts).reduce((a, b) => a + b, 0), 0);
-  const label = `parse ${config.category} shard ${config.shard.index + 1}/${config.shard.count}`;
-  const writer = await PartWriter.open(storage, partPath(run, STAGE_FOLDERS.parse, config.shard), PRODUCTS_COLUMNS, { stage: 'parse' });
+  const label = `parse ${config.dataset} shard ${config.shard.index + 1}/${config.shard.count}`;
+  const source = sourceOf(config.dataset);
+  const facet = await source.products();
+  const writer = await PartWriter.open(storage, partPath(run, STAGE_FOLDERS.parse, config.shard), facet.columns, { stage: 'parse' });
   const progress = new Progress(logger, label, total, 'raw rows');
   const counts = { rows: 0, filtered_old: 0, skipped_deleted: 0, skipped_failed: 0, article_missing: 0, duplicate: 0, unreadable: 0, no_data: 0 };
   // The shard's raw rows, each ending one way: `written` is a products row; names are EANs.
   const accounting = new Tally('raw rows', ['written', 'filtered_old', 'skipped_deleted', 'skipped_failed', 'article_missing', 'duplicate', 'unreadable', 'no_data']);
-  const notes = newNotes();
+  const notes = facet.newNotes();
   // This shard's share of the fetched rows: about one EAN each.
   const seen = new KeySet(Math.ceil(total / config.shard.count));
   const scratch = await mkdtemp(path.join(tmpdir(), 'titelive-etl-parse-'));
   const inputs = fetchManifests.flatMap((manifest) => manifest.outputs.map((file) => file.path));
   try {
-    await parseStream(storedRowRanges(storage, inputs, scratch), { windowStart, workers, shard: config.shard, notes, signal }, writer, (summary) => {
+    await parseStream(storedRowRanges(storage, inputs, scratch), { source, facet, windowStart, workers, shard: config.shard, notes, signal }, writer, (summary) => {
       for (const [reason, count] of Object.entries(summary.skipped)) {
         if (reason !== 'other_shards') {
           counts[reason as keyof typeof counts] += count;
@@ -174,10 +176,10 @@ async function parseRun(config: ParseRunConfig, { logger, signal }: JobContext, 
   const output = await writer.commit();
   progress.log('done');
   for (const [outcome, count] of Object.entries(counts)) itemsTotal.inc({ stage: 'parse', outcome }, count);
-  const described = describeNotes(notes, logger, label);
+  const described = describeNotes(facet, notes, logger, label);
   return writeManifest(storage, {
     stage: STAGE_FOLDERS.parse,
-    dataset: config.category,
+    dataset: config.dataset,
     runId: config.runId,
     shardIndex: config.shard.index,
     shardCount: config.shard.count,
@@ -186,7 +188,7 @@ async function parseRun(config: ParseRunConfig, { logger, signal }: JobContext, 
     counts,
     accounting: accounting.toJSON(),
     anomalies: described.anomalies,
-    details: { windowStart, columns: PRODUCTS_COLUMNS.length, coercions: described.coercions },
+    details: { windowStart, columns: facet.columns.length, coercions: described.coercions },
     startedAt,
   });
 }
@@ -209,17 +211,20 @@ async function parseFile(config: ParseFileConfig, { logger, signal }: JobContext
     const info = await checkParquetInput(local, `--input-file-path ${inputStorage.locate(input.name)}`, ['data'], 'the seed extract format: a Parquet file with a "data" column of product JSON (index "id")');
     const idColumn = info.columns.includes('id') ? 'id' : undefined;
     const label = `parse ${path.basename(config.inputFilePath)}`;
-    const writer = await PartWriter.open(outputStorage, output.name, PRODUCTS_COLUMNS, { stage: 'parse' });
+    // The seed's files are Titelive's.
+    const source = sourceNamed('titelive');
+    const facet = await source.products();
+    const writer = await PartWriter.open(outputStorage, output.name, facet.columns, { stage: 'parse' });
     const counts = { products: 0, rows: 0, filtered_old: 0, no_ean: 0, duplicate: 0, unreadable: 0, no_data: 0, article_missing: 0 };
     const products = new Tally('products', ['flattened', 'filtered_old', 'article_missing', 'unreadable', 'no_data']);
-    const notes = newNotes();
+    const notes = facet.newNotes();
     const progress = new Progress(logger, label, info.rows, 'products');
     const seen = new KeySet(info.rows * ARTICLES_PER_PRODUCT);
     const ranges = async function* () {
       yield* await parquetRowRanges(local, RANGE_ROWS, 'data');
     };
     try {
-      await parseStream(ranges(), { windowStart: config.minModifiedDate, workers, notes, signal, ...(idColumn ? { idColumn } : {}) }, writer, (summary) => {
+      await parseStream(ranges(), { source, facet, windowStart: config.minModifiedDate, workers, notes, signal, ...(idColumn ? { idColumn } : {}) }, writer, (summary) => {
         counts.products += summary.inputRows;
         progress.add('products', summary.inputRows);
         for (const outcome of summary.outcomes) products.readAndEnd(outcome === 'rows' ? 'flattened' : outcome);
@@ -238,7 +243,7 @@ async function parseFile(config: ParseFileConfig, { logger, signal }: JobContext
       throw error;
     }
     const file = await writer.commit();
-    describeNotes(notes, logger, 'parse');
+    describeNotes(facet, notes, logger, 'parse');
     const accounting = products.toJSON();
     const endings = Object.entries(accounting.ended)
       .filter(([, count]) => count > 0)
@@ -266,9 +271,9 @@ function listed(entries: ReadonlyArray<[string, number]>, unit: string): string 
  * and fields outside the catalogue are warnings, kept as anomalies in the manifest; values
  * converted between text and numbers are counted in `coercions`.
  */
-function describeNotes(notes: FlattenNotes, logger: Logger, label: string): { anomalies: Array<Record<string, unknown>>; coercions: Record<string, Record<string, number>> } {
+function describeNotes(facet: ProductsFacet, notes: FlattenNotes, logger: Logger, label: string): { anomalies: Array<Record<string, unknown>>; coercions: Record<string, Record<string, number>> } {
   const anomalies: Array<Record<string, unknown>> = [];
-  const nulls = countsByColumn(notes.coercedToNull);
+  const nulls = facet.countsByColumn(notes.coercedToNull);
   for (const [column, count] of nulls) anomalies.push({ type: 'coerced_to_null', column, count });
   if (nulls.length > 0) logger.warn({ event: 'anomaly', anomaly: 'coerced_to_null', columns: Object.fromEntries(nulls) }, `${label}: values that are not numbers were stored as null in ${listed(nulls, 'values')}`);
   const extras = [...notes.extraFields].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
@@ -276,7 +281,7 @@ function describeNotes(notes: FlattenNotes, logger: Logger, label: string): { an
   if (extras.length > 0) logger.warn({ event: 'anomaly', anomaly: 'extra_field', fields: Object.fromEntries(extras) }, `${label}: ${extras.length} field(s) outside the catalogue kept in extra_fields: ${listed(extras, 'rows')}`);
   const coercions: Record<string, Record<string, number>> = {};
   for (const [kind, counts] of [['text_to_number', notes.textToNumber], ['number_to_text', notes.numberToText]] as const) {
-    for (const [column, count] of countsByColumn(counts)) (coercions[column] ??= {})[kind] = count;
+    for (const [column, count] of facet.countsByColumn(counts)) (coercions[column] ??= {})[kind] = count;
   }
   const converted = Object.keys(coercions).length;
   if (converted > 0) logger.info({ event: 'coercions', coercions }, `${label}: values converted by the catalogue's rules in ${converted} column(s) (text to number, or number to text); counts in the manifest`);

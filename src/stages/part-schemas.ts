@@ -1,10 +1,8 @@
 import type { ColumnSpec } from '../runtime/parquet/parquet-schema.js';
-import { IMAGE_SIDES } from '../titelive/image-sides.js';
 
 /*
  * The columns of the parts each stage hands to the next: one module, so that a stage reading
- * another's parts loads only their shape, not the stage. (The products columns are the source's:
- * src/titelive/product-columns.ts.)
+ * another's parts loads only their shape, not the stage. (The products columns are the source's.)
  */
 
 /** plan/: one row per EAN to fetch, with the day the search found it. */
@@ -24,11 +22,13 @@ export const RAW_COLUMNS: ColumnSpec[] = [
   { name: 'fetched_at', type: 'TIMESTAMP_MILLIS', required: true },
 ];
 
-/** images/: the seed's image columns, plus the article EAN they belong to. */
-export const IMAGES_COLUMNS: ColumnSpec[] = [
-  { name: 'ean', type: 'STRING', required: true },
-  ...IMAGE_SIDES.map((side): ColumnSpec => ({ name: side, type: 'STRING' })),
-  ...IMAGE_SIDES.map((side): ColumnSpec => ({ name: `${side}_uuid`, type: 'STRING' })),
-  ...IMAGE_SIDES.map((side): ColumnSpec => ({ name: `${side}_gcs_path`, type: 'STRING' })),
-  ...IMAGE_SIDES.map((side): ColumnSpec => ({ name: `${side}_upload_status`, type: 'STRING' })),
-];
+/** images/: the seed's image columns for the source's sides, plus the EAN they belong to. */
+export function imagesColumns(sides: readonly string[]): ColumnSpec[] {
+  return [
+    { name: 'ean', type: 'STRING', required: true },
+    ...sides.map((side): ColumnSpec => ({ name: side, type: 'STRING' })),
+    ...sides.map((side): ColumnSpec => ({ name: `${side}_uuid`, type: 'STRING' })),
+    ...sides.map((side): ColumnSpec => ({ name: `${side}_gcs_path`, type: 'STRING' })),
+    ...sides.map((side): ColumnSpec => ({ name: `${side}_upload_status`, type: 'STRING' })),
+  ];
+}

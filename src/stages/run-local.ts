@@ -40,7 +40,7 @@ export async function runLocal(config: RunLocalConfig, { logger, signal }: JobCo
     });
     logger.info({ event: 'sandbox_started', url: sandbox.url }, `run-local: sandbox Titelive API at ${sandbox.apiUrl} (${config.sandboxProducts} products, ${config.ratePerSecond} requests/s)`);
   }
-  const common = ['--category', config.category, '--run-id', config.runId, '--data-url', config.dataUrl];
+  const common = ['--category', config.dataset, '--run-id', config.runId, '--data-url', config.dataUrl];
   // The sandbox serves its covers from its own loopback origin, listed by name so it is allowed.
   const imageHosts = [config.imageHosts, sandbox ? new URL(sandbox.url).origin : undefined].filter((hosts) => hosts !== undefined).join(',');
   // Each stage gets the settings its options name, so a new stage needs nothing here.
@@ -68,7 +68,7 @@ export async function runLocal(config: RunLocalConfig, { logger, signal }: JobCo
     await ferretDb?.stop();
   }
   printSummary(out, config, runs);
-  await verifyRun(openStorage(config.dataUrl), { dataset: config.category, runId: config.runId }, logger, out);
+  await verifyRun(openStorage(config.dataUrl), { dataset: config.dataset, runId: config.runId }, logger, out);
 }
 
 /**
@@ -117,7 +117,7 @@ async function runStage(
     );
   }
   const storage = openStorage(config.dataUrl);
-  const completion = await stageCompletion(storage, { dataset: config.category, runId: config.runId }, STAGE_FOLDERS[stage]);
+  const completion = await stageCompletion(storage, { dataset: config.dataset, runId: config.runId }, STAGE_FOLDERS[stage]);
   return { stage, workers, seconds: (Date.now() - startedAt) / 1000, manifests: completion.manifests };
 }
 
@@ -135,9 +135,9 @@ function spawnWorker(cli: RunLocalConfig['cli'], args: string[], env: Record<str
 }
 
 function printSummary(out: NodeJS.WritableStream, config: RunLocalConfig, runs: StageRun[]): void {
-  const run: RunRef = { dataset: config.category, runId: config.runId };
+  const run: RunRef = { dataset: config.dataset, runId: config.runId };
   const storage = openStorage(config.dataUrl);
-  const lines = [`run-local: ${config.category} run ${config.runId}, window ${config.window.start} → ${config.window.end}`];
+  const lines = [`run-local: ${config.dataset} run ${config.runId}, window ${config.window.start} → ${config.window.end}`];
   for (const stageRun of runs) {
     const totals: Record<string, number> = {};
     let rows = 0;

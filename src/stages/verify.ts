@@ -9,7 +9,7 @@ import type { Storage } from '../runtime/storage/storage.js';
 import { STAGES, STAGE_FOLDERS, STAGE_TABLE, stageRow, type Stage, type StageRow } from '../stage-table.js';
 
 export interface VerifyConfig {
-  category: string;
+  dataset: string;
   runId: string;
   dataUrl: string;
 }
@@ -127,7 +127,7 @@ export function formatReconciliation(reconciliation: Reconciliation): string {
 
 /** `titelive-etl verify`: prints the table; exits 4 (with the stages and numbers) when the run does not add up. */
 export async function runVerify(config: VerifyConfig, { logger }: JobContext, out: NodeJS.WritableStream = process.stdout): Promise<void> {
-  await verifyRun(openStorage(config.dataUrl), { dataset: config.category, runId: config.runId }, logger, out);
+  await verifyRun(openStorage(config.dataUrl), { dataset: config.dataset, runId: config.runId }, logger, out);
 }
 
 /** Reconciles `run`, writes the table to `out`, and throws a ReconciliationError when it does not add up. */

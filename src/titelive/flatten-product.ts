@@ -4,27 +4,14 @@ import type { FieldRule } from './field-catalogue.js';
 import { EXTRA_FIELDS_COLUMN, PRODUCTS_COLUMNS } from './product-columns.js';
 import { articlesOf, eanOf, type TiteliveArticle, type TiteliveProduct } from './response-shapes.js';
 
-/**
- * A cell as the Parquet writer takes it for its column: string for STRING, number for DOUBLE,
- * bigint for INT64, null for no value.
- */
-export type FlatValue = string | number | bigint | null;
+import type { FlatValue, FlattenNotes } from '../source.js';
+
+export type { FlatValue, FlattenNotes } from '../source.js';
 /** One row, its cells in PRODUCTS_COLUMNS order. */
 export type FlatCells = FlatValue[];
 export type FlatRow = Record<string, FlatValue>;
 
-/** What flattening found beyond its rows, counted per column position (PRODUCTS_COLUMNS order). */
-export interface FlattenNotes {
-  /** Values that could not be read as their column's number type; stored as null. */
-  coercedToNull: Uint32Array;
-  /** Digit strings stored as numbers in a number column ("1" for 1). */
-  textToNumber: Uint32Array;
-  /** Numbers and booleans stored as their text in a text column (0 as "0"). */
-  numberToText: Uint32Array;
-  /** Fields outside the catalogue (column name → rows), kept in `extra_fields`. */
-  extraFields: Map<string, number>;
-}
-
+/** Notes sized for PRODUCTS_COLUMNS (see FlattenNotes). */
 export function newNotes(): FlattenNotes {
   const size = PRODUCTS_COLUMNS.length;
   return { coercedToNull: new Uint32Array(size), textToNumber: new Uint32Array(size), numberToText: new Uint32Array(size), extraFields: new Map() };

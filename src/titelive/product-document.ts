@@ -1,21 +1,14 @@
-import { createHash } from 'node:crypto';
+import type { DocumentContent, ImageMirror } from '../source.js';
 import { withStoredKeys } from '../runtime/document-keys.js';
 import { parseDayFirst } from './day-first-dates.js';
 import { IMAGE_SIDES } from './image-sides.js';
 import type { FieldRule } from './field-catalogue.js';
 import { NESTED_COLUMN_NAMES, PRODUCTS_COLUMNS } from './product-columns.js';
 
-/** A side's mirror: the image URL, its object name and path, and what the images stage did. */
-export interface ImageMirror {
-  url: string | null;
-  uuid: string | null;
-  path: string | null;
-  status: string | null;
-}
+export type { ImageMirror } from '../source.js';
 
 /** What the database stores for one article, before the bookkeeping fields. */
-export interface ProductContent {
-  _id: string;
+export interface ProductContent extends DocumentContent {
   category: string;
   titeliveModifiedAt: Date | null;
   images: Record<string, ImageMirror> | null;
@@ -54,16 +47,6 @@ export function productContent(row: Record<string, unknown>, category: string, i
     );
   }
   return content;
-}
-
-/**
- * A hash of the content (not of the bookkeeping fields), stable across runs: keys are written in
- * the fixed column order, and dates as ISO text. Equal hashes mean nothing to write.
- */
-export function contentHash(content: ProductContent): string {
-  return createHash('sha256')
-    .update(JSON.stringify(content, (_key, value: unknown) => (value instanceof Date ? value.toISOString() : value)))
-    .digest('base64url');
 }
 
 function parseNested(text: string): unknown {

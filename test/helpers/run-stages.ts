@@ -33,9 +33,9 @@ export function sandboxTitelive(sandbox: Sandbox, overrides: Partial<TiteliveCon
 }
 
 export function planConfig(sandbox: Sandbox, dataUrl: string, window: { start: string; end: string }, overrides: Partial<PlanConfig> = {}): PlanConfig {
-  return { category: 'paper', runId: window.end, dataUrl, window, allowPartial: false, limit: undefined, titelive: sandboxTitelive(sandbox), ...overrides };
+  return { dataset: 'paper', runId: window.end, dataUrl, window, allowPartial: false, limit: undefined, titelive: sandboxTitelive(sandbox), ...overrides };
 }
 
 export function fetchConfig(sandbox: Sandbox, dataUrl: string, runId: string, shard: { index: number; count: number }, overrides: Partial<FetchConfig> = {}): FetchConfig {
-  return { category: 'paper', runId, dataUrl, shard, batchSize: 250, limit: undefined, titelive: sandboxTitelive(sandbox), ...overrides };
+  return { dataset: 'paper', runId, dataUrl, shard, batchSize: 250, limit: undefined, titelive: sandboxTitelive(sandbox), ...overrides };
 }

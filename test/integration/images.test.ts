@@ -38,7 +38,7 @@ describe('images', function () {
 
   const config = (overrides: Partial<ImagesRunConfig> = {}): ImagesRunConfig => ({
     mode: 'run',
-    category: 'paper',
+    dataset: 'paper',
     runId: window.end,
     dataUrl,
     shard: { index: 0, count: 1 },
@@ -70,7 +70,7 @@ describe('images', function () {
     dataUrl = await tempDir();
     await runPlan(planConfig(sandbox, dataUrl, window), quietContext());
     await runFetch(fetchConfig(sandbox, dataUrl, window.end, { index: 0, count: 1 }), quietContext());
-    await runParse({ mode: 'run', workers: 0, category: 'paper', runId: window.end, dataUrl, shard: { index: 0, count: 1 } }, quietContext());
+    await runParse({ mode: 'run', workers: 0, dataset: 'paper', runId: window.end, dataUrl, shard: { index: 0, count: 1 } }, quietContext());
   });
   after(async () => {
     await sandbox?.stop();

@@ -11,7 +11,8 @@ import { LocalStorage } from '../../src/runtime/storage/local-storage.js';
 import { Sandbox } from '../../src/sandbox/server.js';
 import { runFetch } from '../../src/stages/fetch.js';
 import { runImages } from '../../src/stages/images.js';
-import { IMAGES_COLUMNS, RAW_COLUMNS } from '../../src/stages/part-schemas.js';
+import { RAW_COLUMNS, imagesColumns } from '../../src/stages/part-schemas.js';
+import { IMAGE_SIDES } from '../../src/titelive/image-sides.js';
 import { runLoad, type LoadConfig } from '../../src/stages/load.js';
 import { runParse } from '../../src/stages/parse.js';
 import { runPlan } from '../../src/stages/plan.js';
@@ -36,7 +37,7 @@ describe('load (MongoDB)', function () {
   const database = `titelive_test_${process.pid}`;
 
   const config = (overrides: Partial<LoadConfig> = {}): LoadConfig => ({
-    category: 'paper',
+    dataset: 'paper',
     runId: R1,
     dataUrl,
     shard: { index: 0, count: 1 },
@@ -64,7 +65,7 @@ describe('load (MongoDB)', function () {
 
   /** A new run made of R1's fetch, products and images rows, edited: one part and manifest per stage. */
   async function derivedRun(runId: string, edit: { fetch?: (rows: Row[]) => Row[]; products?: (rows: Row[]) => Row[]; images?: (rows: Row[]) => Row[] }): Promise<void> {
-    const stages: Array<[string, readonly ColumnSpec[], ((rows: Row[]) => Row[]) | undefined]> = [['fetch', RAW_COLUMNS, edit.fetch], ['products', PRODUCTS_COLUMNS, edit.products], ['images', IMAGES_COLUMNS, edit.images]];
+    const stages: Array<[string, readonly ColumnSpec[], ((rows: Row[]) => Row[]) | undefined]> = [['fetch', RAW_COLUMNS, edit.fetch], ['products', PRODUCTS_COLUMNS, edit.products], ['images', imagesColumns(IMAGE_SIDES), edit.images]];
     for (const [stage, columns, transform] of stages) {
       const rows = (transform ?? ((same: Row[]) => same))(await stageRows(R1, stage));
       const shard = { index: 0, count: 1 };
@@ -85,8 +86,8 @@ describe('load (MongoDB)', function () {
     storage = new LocalStorage(dataUrl);
     await runPlan(planConfig(sandbox, dataUrl, window), quietContext());
     await runFetch(fetchConfig(sandbox, dataUrl, R1, { index: 0, count: 1 }), quietContext());
-    await runParse({ mode: 'run', workers: 0, category: 'paper', runId: R1, dataUrl, shard: { index: 0, count: 1 } }, quietContext());
-    await runImages({ mode: 'run', category: 'paper', runId: R1, dataUrl, shard: { index: 0, count: 1 }, imagesUrl: await tempDir('mirror-'), http: { maxSockets: 8, timeoutMs: 5_000, maxAttempts: 3, maxImageBytes: 1 << 20 }, maxFailureRatio: 0.01, allowedHosts: parseAllowedHosts(new URL(sandbox.url).origin, 'test') }, quietContext());
+    await runParse({ mode: 'run', workers: 0, dataset: 'paper', runId: R1, dataUrl, shard: { index: 0, count: 1 } }, quietContext());
+    await runImages({ mode: 'run', dataset: 'paper', runId: R1, dataUrl, shard: { index: 0, count: 1 }, imagesUrl: await tempDir('mirror-'), http: { maxSockets: 8, timeoutMs: 5_000, maxAttempts: 3, maxImageBytes: 1 << 20 }, maxFailureRatio: 0.01, allowedHosts: parseAllowedHosts(new URL(sandbox.url).origin, 'test') }, quietContext());
   });
   after(async () => {
     await client?.db(database).dropDatabase().catch(() => undefined);

@@ -34,7 +34,7 @@ describe('parse', function () {
     dataUrl = await tempDir();
     await runPlan(planConfig(sandbox, dataUrl, window), quietContext());
     for (const index of [0, 1, 2]) await runFetch(fetchConfig(sandbox, dataUrl, window.end, { index, count: 3 }), quietContext());
-    for (const index of [0, 1]) await runParse({ mode: 'run', workers: index, category: 'paper', runId: window.end, dataUrl, shard: { index, count: 2 } }, quietContext());
+    for (const index of [0, 1]) await runParse({ mode: 'run', workers: index, dataset: 'paper', runId: window.end, dataUrl, shard: { index, count: 2 } }, quietContext());
   });
   after(async () => sandbox.stop());
 

@@ -93,7 +93,7 @@ describe('parse and the seed’s parse steps on the same real-shaped raw file', 
     const dataUrl = await tempDir();
     await runPlan(planConfig(sandbox, dataUrl, WINDOW), quietContext());
     await runFetch(fetchConfig(sandbox, dataUrl, WINDOW.end, { index: 0, count: 1 }), quietContext());
-    await runParse({ mode: 'run', workers: 1, category: 'paper', runId: WINDOW.end, dataUrl, shard: { index: 0, count: 1 } }, quietContext());
+    await runParse({ mode: 'run', workers: 1, dataset: 'paper', runId: WINDOW.end, dataUrl, shard: { index: 0, count: 1 } }, quietContext());
     const storage = new LocalStorage(dataUrl);
     const run = { dataset: 'paper', runId: WINDOW.end };
     const found: string[] = [];

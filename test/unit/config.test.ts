@@ -17,11 +17,11 @@ async function configError(promise: Promise<unknown> | (() => unknown)): Promise
 describe('config', () => {
   it('accepts both category spellings', async () => {
     const seed = await resolveFetchConfig({ category: 'MUSIQUE_ENREGISTREE', 'data-url': './d', 'run-id': '2024-01-08' }, creds);
-    expect(seed.category).to.equal('music');
+    expect(seed.dataset).to.equal('music');
     const api = await resolveFetchConfig({ 'data-url': './d', 'run-id': 'r1' }, { ...creds, CATEGORY: 'paper' });
-    expect(api.category).to.equal('paper');
+    expect(api.dataset).to.equal('paper');
     const livre = await resolveFetchConfig({ category: 'LIVRE', 'data-url': './d' }, creds);
-    expect(livre.category).to.equal('paper');
+    expect(livre.dataset).to.equal('paper');
   });
 
   it('names the flag or the variable a bad value came from', async () => {

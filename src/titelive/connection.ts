@@ -1,10 +1,13 @@
 import type { Logger } from 'pino';
 import type { TiteliveConfig } from '../stage-configs.js';
+import type { SourceConnection } from '../source.js';
 import { AgentPool, proxyFromEnv } from '../runtime/http/agent-pool.js';
 import { HttpClient } from '../runtime/http/http-client.js';
 import { SlottedTokenBucket } from '../runtime/http/rate-limiter.js';
 import { PRODUCT_VERSION } from '../runtime/version.js';
-import { TiteliveClient } from '../titelive/client.js';
+import { TiteliveClient } from './client.js';
+import { fetchBatch } from './ean-lookup.js';
+import { listDay } from './day-search.js';
 
 export interface TiteliveConnection {
   client: TiteliveClient;
@@ -34,4 +37,15 @@ export function connectTitelive(config: TiteliveConfig, slot: number, logger: Lo
     'request budget',
   );
   return { client, pool, limiter, close: () => pool.destroy() };
+}
+
+/** Titelive as the stages see it: plan's day listing and fetch's lookups over one connection. */
+export function titeliveConnection(config: TiteliveConfig, slot: number, logger: Logger): SourceConnection {
+  const connection = connectTitelive(config, slot, logger);
+  return {
+    origin: `${config.apiUrl}/search`,
+    listDay: (request) => listDay(connection.client, request),
+    fetchBatch: (dataset, keys, signal) => fetchBatch(connection.client, dataset, keys, signal),
+    close: () => connection.close(),
+  };
 }

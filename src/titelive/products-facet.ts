@@ -1,0 +1,24 @@
+import type { ProductsFacet } from '../source.js';
+import { flattenProductBytes } from './flatten-product-bytes.js';
+import { addCountsByColumn, countsByColumn, flattenProductCells, newNotes } from './flatten-product.js';
+import { IMAGE_COLUMNS, IMAGE_SIDES, imageSidesOf } from './image-sides.js';
+import { PRODUCTS_COLUMNS } from './product-columns.js';
+import { PRODUCT_DOCUMENT_SCHEMA, PRODUCT_INDEXES, productContent } from './product-document.js';
+
+/** Titelive's products: one row per article (key article_gencod), its covers, its documents. */
+export const TITELIVE_PRODUCTS: ProductsFacet = {
+  columns: PRODUCTS_COLUMNS,
+  keyColumn: 'article_gencod',
+  newNotes,
+  countsByColumn,
+  addCountsByColumn,
+  flatten: (product, { key, windowStart }, notes) => flattenProductCells(product, { ...(key === undefined ? {} : { ean: key }), windowStart }, notes),
+  flattenBytes: (bytes, { key, windowStart }, notes, columns, keepRow) => flattenProductBytes(bytes, { ...(key === undefined ? {} : { ean: key }), windowStart }, notes, columns, keepRow),
+  imageSides: IMAGE_SIDES,
+  imageColumns: IMAGE_COLUMNS,
+  imageSidesOf,
+  document: productContent,
+  documentSchema: PRODUCT_DOCUMENT_SCHEMA,
+  deletedStatus: 'deleted_in_titelive',
+  documentIndexes: PRODUCT_INDEXES,
+};
