@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { Utf8Arena } from '../../src/runtime/parquet/utf8-values.js';
+import { Utf8Arena } from '../../src/runtime/parquet/utf8-arena.js';
 
 const TEXTS = ['', 'plain ascii', 'l’été « Œuvres » — 1942', 'emoji 📚 and lone surrogate \ud800 end', 'x'.repeat(400_000), 'é'.repeat(300_000)];
 

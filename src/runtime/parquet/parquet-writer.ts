@@ -3,7 +3,7 @@ import type { DecodedArray, RowGroup, SchemaElement } from 'hyparquet';
 import { gzipSync } from 'node:zlib';
 import { type ColumnSpec, isPlainText, toParquetSchema } from './parquet-schema.js';
 import { HashingFileSink } from './file-sink.js';
-import { Utf8Arena } from './utf8-values.js';
+import { Utf8Arena } from './utf8-arena.js';
 import { type ColumnBuffer, writerSource } from './column-buffer.js';
 import { canEncodeDirectly, encodeColumnBuffers } from './row-group-encoder.js';
 import { FooterBytes } from './footer-bytes.js';
