@@ -1,27 +1,16 @@
 #!/usr/bin/env node
-import type { Logger } from 'pino';
 import yargs, { type Argv as YargsArgv, type CommandModule } from 'yargs';
 import { hideBin } from 'yargs/helpers';
-import {
-  STAGE_RESOLVERS, resolveRunLocalConfig, resolveTelemetryConfig, resolveLogConfig, resolvePipelineConfig, resolveRunConfig, type LogConfig,
-} from './config.js';
+import { STAGE_RESOLVERS, resolveLogConfig, resolvePipelineConfig, resolveRunConfig, resolveRunLocalConfig } from './config.js';
+import { exitOnConfigError, stageCommand, type Work } from './command-runner.js';
 import { OBSERVABILITY_OPTIONS, RUN_OPTIONS, yargsOptions } from './options.js';
-import { booleanOption } from './option-values.js';
-import { ConfigError, ExitCode, WorkFailedError, exitCodeOf, messageOf } from './runtime/errors.js';
-import { runJob, type JobContext } from './runtime/harness.js';
-import { Telemetry, type TelemetryConfig } from './runtime/telemetry.js';
-import { createLogger } from './runtime/logger.js';
-import type { ShardManifest } from './runtime/manifest.js';
+import { ExitCode, messageOf } from './runtime/errors.js';
 import type { Argv, Env } from './runtime/settings.js';
-import { isShardComplete } from './runtime/completion.js';
-import type { Shard } from './runtime/sharding.js';
-import { openStorage } from './runtime/storage/open-storage.js';
 import { runSandboxCommand, SANDBOX_OPTIONS } from './sandbox/command.js';
-import { STAGE_FOLDERS, STAGE_TABLE, STAGES, isStage, type StageRow } from './stage-table.js';
+import { STAGE_TABLE, STAGES, type StageRow } from './stage-table.js';
 
 const env: Env = process.env;
 
-type Work<Config> = (config: Config, context: JobContext) => Promise<ShardManifest | void>;
 
 /**
  * Each command's module is loaded only when that command runs: a stage pod then loads only its
@@ -33,74 +22,6 @@ function loadedOnUse<Config>(load: () => Promise<Work<Config>>): Work<Config> {
 const runLocal = loadedOnUse(async () => (await import('./stages/run-local.js')).runLocal);
 const runVerify = loadedOnUse(async () => (await import('./stages/verify.js')).runVerify);
 const runPipelineCommand = loadedOnUse(async () => (await import('./k8s/pipeline-command.js')).runPipelineCommand);
-
-/** Resolves the config (exit 2 on a bad one, before any work), then runs the stage in the job harness. */
-async function stageCommand<Config extends object>(
-  name: string,
-  argv: Argv,
-  resolve: (argv: Argv, env: Env) => Promise<Config>,
-  work: (config: Config, context: JobContext) => Promise<ShardManifest | void>,
-): Promise<void> {
-  let log: LogConfig;
-  let config: Config;
-  let telemetryConfig: TelemetryConfig;
-  try {
-    log = resolveLogConfig(argv, env);
-    telemetryConfig = resolveTelemetryConfig(argv, env);
-    config = await resolve(argv, env);
-  } catch (error) {
-    exitOnConfigError(name, error);
-    return;
-  }
-  const { dataset: category, runId, shard } = config as { dataset?: string; runId?: string; shard?: { index: number; count: number } };
-  const base = { stage: name, ...(category ? { category } : {}), ...(runId ? { runId } : {}), ...(shard ? { shard: `${shard.index}/${shard.count}` } : {}) };
-  const logger = createLogger({ level: log.level, format: log.format, base });
-  let telemetry: Telemetry;
-  try {
-    telemetry = await Telemetry.start(telemetryConfig, { stage: name, ...(category ? { category } : {}), ...(shard ? { shard } : {}), ...(runId ? { runId } : {}) }, logger);
-  } catch (error) {
-    exitOnConfigError(name, new ConfigError(`--metrics-port / METRICS_PORT: cannot serve metrics on port ${telemetryConfig.metricsPort} (${messageOf(error)})`));
-    return;
-  }
-  const code = await runJob({ name, logger }, async (context) => {
-    if (await alreadyComplete(name, config, argv, logger)) return;
-    const manifest = await work(config, context);
-    if (manifest) {
-      logger.info({ event: 'shard_complete', counts: manifest.counts, outputs: manifest.outputs.map((file) => file.path) }, `${name}: ${describeCounts(manifest.counts)}`);
-    }
-  });
-  await telemetry.finish(code);
-  process.exitCode = code;
-}
-
-/** With --skip-complete-shards, a shard whose manifest is there is not redone (a resumed stage). */
-async function alreadyComplete(name: string, config: object, argv: Argv, logger: Logger): Promise<boolean> {
-  const { dataset, runId, dataUrl, shard, mode } = config as { dataset?: string; runId?: string; dataUrl?: string; shard?: Shard; mode?: string };
-  if (!isStage(name) || !dataset || !runId || !dataUrl || !shard || (mode !== undefined && mode !== 'run')) return false;
-  if (!booleanOption(argv, env, 'skip-complete-shards')) return false;
-  if (!(await isShardComplete(openStorage(dataUrl), { dataset, runId }, STAGE_FOLDERS[name], shard))) return false;
-  logger.info({ event: 'shard_skipped_complete' }, `${name}: shard ${shard.index + 1}/${shard.count} of ${dataset}/${runId} is already complete; skipped (--skip-complete-shards)`);
-  return true;
-}
-
-/**
- * Ends a command whose configuration could not be resolved: exit 2 for a bad one; exit 1 when
- * reading it failed in a way that may pass (a secret store unavailable), so Kubernetes retries.
- */
-function exitOnConfigError(command: string, error: unknown): void {
-  if (error instanceof ConfigError || error instanceof WorkFailedError) {
-    process.stderr.write(`titelive-etl ${command}: ${error.message}\n`);
-    process.exitCode = exitCodeOf(error);
-    return;
-  }
-  throw error;
-}
-
-function describeCounts(counts: Record<string, number>): string {
-  return Object.entries(counts)
-    .map(([outcome, count]) => `${count} ${outcome}`)
-    .join(', ');
-}
 
 /** A stage's command, from its row of the stage table. */
 function stageCommandModule(stage: StageRow): CommandModule {

@@ -3,7 +3,8 @@ import { flattenProductBytes } from './flatten-product-bytes.js';
 import { addCountsByColumn, countsByColumn, flattenProductCells, newNotes } from './flatten-product.js';
 import { IMAGE_COLUMNS, IMAGE_SIDES, imageSidesOf } from './image-sides.js';
 import { PRODUCTS_COLUMNS } from './product-columns.js';
-import { PRODUCT_DOCUMENT_SCHEMA, PRODUCT_INDEXES, productContent } from './product-document.js';
+import { DELETED_STATUS, PRODUCT_DOCUMENT_SCHEMA, PRODUCT_INDEXES } from './product-collection.js';
+import { productContent } from './product-document.js';
 
 /** Titelive's products: one row per article (key article_gencod), its covers, its documents. */
 export const TITELIVE_PRODUCTS: ProductsFacet = {
@@ -19,6 +20,6 @@ export const TITELIVE_PRODUCTS: ProductsFacet = {
   imageSidesOf,
   document: productContent,
   documentSchema: PRODUCT_DOCUMENT_SCHEMA,
-  deletedStatus: 'deleted_in_titelive',
+  deletedStatus: DELETED_STATUS,
   documentIndexes: PRODUCT_INDEXES,
 };
