@@ -10,28 +10,16 @@ export const ExitCode = {
 } as const;
 
 /** Bad flags, variables or secrets: reported before any work starts, exit code 2. */
-export class ConfigError extends Error {
-  readonly exitCode = ExitCode.CONFIG;
-  override name = 'ConfigError';
-}
+export class ConfigError extends Error { readonly exitCode = ExitCode.CONFIG; override name = 'ConfigError'; }
 
 /** A stage was asked to start before the stage it reads from has finished. */
-export class UpstreamIncompleteError extends Error {
-  readonly exitCode = ExitCode.UPSTREAM_INCOMPLETE;
-  override name = 'UpstreamIncompleteError';
-}
+export class UpstreamIncompleteError extends Error { readonly exitCode = ExitCode.UPSTREAM_INCOMPLETE; override name = 'UpstreamIncompleteError'; }
 
 /** A run's manifests do not add up (`verify`): rerunning will not change them; a person must look. */
-export class ReconciliationError extends Error {
-  readonly exitCode = ExitCode.RECONCILIATION_FAILED;
-  override name = 'ReconciliationError';
-}
+export class ReconciliationError extends Error { readonly exitCode = ExitCode.RECONCILIATION_FAILED; override name = 'ReconciliationError'; }
 
 /** The work ran but some of it failed; the shard's manifest is not written. */
-export class WorkFailedError extends Error {
-  readonly exitCode = ExitCode.WORK_FAILED;
-  override name = 'WorkFailedError';
-}
+export class WorkFailedError extends Error { readonly exitCode = ExitCode.WORK_FAILED; override name = 'WorkFailedError'; }
 
 /** The job was asked to stop (SIGTERM/SIGINT) before it finished. */
 export class StoppedError extends Error {

@@ -17,18 +17,10 @@ export const JSON_ARRAY = 7;
 /** Thrown for text this reader does not take; made once, as it is control flow, not a report. */
 export const NOT_PLAIN_JSON = new Error('not plain JSON');
 
-const QUOTE = 0x22;
-const BACKSLASH = 0x5c;
-const COMMA = 0x2c;
-const COLON = 0x3a;
-const OPEN_OBJECT = 0x7b;
-const CLOSE_OBJECT = 0x7d;
-const OPEN_ARRAY = 0x5b;
-const CLOSE_ARRAY = 0x5d;
-const MINUS = 0x2d;
-const DOT = 0x2e;
-const ZERO = 0x30;
-const NINE = 0x39;
+// JSON's structural bytes, and the bytes a number starts with or is made of.
+const [QUOTE, BACKSLASH, COMMA, COLON] = [0x22, 0x5c, 0x2c, 0x3a];
+const [OPEN_OBJECT, CLOSE_OBJECT, OPEN_ARRAY, CLOSE_ARRAY] = [0x7b, 0x7d, 0x5b, 0x5d];
+const [MINUS, DOT, ZERO, NINE] = [0x2d, 0x2e, 0x30, 0x39];
 
 /** Digits a double holds exactly whatever they are, so their value can be computed directly. */
 const EXACT_DIGITS = 15;

@@ -97,6 +97,9 @@ function publicationFields(v: ArticleValues): Record<string, unknown> {
 }
 
 /** The many zero-valued fields the legacy and music shapes carry, in their order. */
+/** Book format flags every real article carries, all 0 in the fixtures but `broche`. */
+const ZEROED_BOOK_FORMATS = { livre_lu: 0, grands_caracteres: 0, multilingue: 0, illustre: 0, luxe: 0, relie: 0 } as const;
+
 const ZEROED_GOODS_FIELDS = {
   deee_ht: 0, tva: 0, minutesdejeu: 0, nbjoueursmin: 0, nbjoueursmax: 0, colisage: 0,
   longueurboite: 0, largeurboite: 0, hauteurboite: 0, grammesboite: 0, nbpiles: 0, pilesincluses: 0,
@@ -284,12 +287,7 @@ export function compactBookArticle(v: ArticleValues): Record<string, unknown> {
     drmlcp: 0,
     bonus_extraits: { gencod: v.ean, pagesinterieures: 0, pdfextrait: 0, pdfchapitre: 0, pdfparagraphe: 0, mp3_count: 0 },
     id_lectorat: v.idLectorat,
-    livre_lu: 0,
-    grands_caracteres: 0,
-    multilingue: 0,
-    illustre: 0,
-    luxe: 0,
-    relie: 0,
+    ...ZEROED_BOOK_FORMATS,
     broche: 1,
     NombreMagasins: 0,
     collector: 0,
@@ -371,12 +369,7 @@ export function musicArticle(v: ArticleValues): Record<string, unknown> {
     pegi: [],
     drmlcp: 0,
     bonus_extraits: { gencod: v.ean },
-    livre_lu: 0,
-    grands_caracteres: 0,
-    multilingue: 0,
-    illustre: 0,
-    luxe: 0,
-    relie: 0,
+    ...ZEROED_BOOK_FORMATS,
     broche: 0,
     ReferenceInterne: `BLV${String(v.roll % 10_000).padStart(4, '0')}`,
     prix_ht: Math.round((price / 1.2) * 100) / 100,

@@ -1,7 +1,7 @@
 import { RAW_COLUMNS } from './part-schemas.js';
 import { STAGE_FOLDERS } from '../stage-table.js';
 import type { FetchConfig } from '../stage-configs.js';
-import { requireUpstream } from '../stage-upstream.js';
+import { startShard } from '../stage-upstream.js';
 import { WorkFailedError } from '../runtime/errors.js';
 import type { JobContext } from '../runtime/harness.js';
 import { Tally } from '../runtime/accounting.js';
@@ -11,7 +11,7 @@ import { chunk } from '../runtime/concurrency/batches.js';
 import { forEachCompleted } from '../runtime/concurrency/for-each-completed.js';
 import { PartWriter, readStageRows } from '../runtime/part-io.js';
 import { Progress } from '../runtime/progress.js';
-import { partPath, type RunRef } from '../runtime/run-layout.js';
+import { partPath } from '../runtime/run-layout.js';
 import { belongsToShard } from '../runtime/sharding.js';
 import { openStorage } from '../runtime/storage/open-storage.js';
 import { sourceOf } from '../sources.js';
@@ -35,12 +35,9 @@ export interface RawRow {
  * as failed, and the shard exits non-zero without a manifest so that a retry of this shard redoes it.
  */
 export async function runFetch(config: FetchConfig, { logger, signal }: JobContext): Promise<ShardManifest> {
-  const startedAt = new Date();
-  const storage = openStorage(config.dataUrl);
-  const run: RunRef = { dataset: config.dataset, runId: config.runId };
-  const planManifests = (await requireUpstream(storage, run, 'fetch')).plan!;
+  const { startedAt, storage, run, upstream, label } = await startShard(config, 'fetch');
+  const planManifests = upstream.plan!;
   const { eans, overLimit } = await shardEans(storage, planManifests, config);
-  const label = `fetch ${config.dataset} shard ${config.shard.index + 1}/${config.shard.count}`;
   logger.info({ event: 'fetch_started', eans: eans.length }, `${label}: ${eans.length} EANs to fetch`);
 
   const connection = await sourceOf(config.dataset).connect(config.titelive, config.shard.index, logger);

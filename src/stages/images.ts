@@ -1,6 +1,6 @@
 import { imagesColumns } from './part-schemas.js';
 import type { ImagesCommon, ImagesConfig, ImagesFileConfig, ImagesRunConfig } from '../stage-configs.js';
-import { requireUpstream } from '../stage-upstream.js';
+import { startShard } from '../stage-upstream.js';
 import { ConfigError, WorkFailedError } from '../runtime/errors.js';
 import type { JobContext } from '../runtime/harness.js';
 import { AgentPool, proxyFromEnv } from '../runtime/http/agent-pool.js';
@@ -17,7 +17,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Progress } from '../runtime/progress.js';
-import { partPath, type RunRef } from '../runtime/run-layout.js';
+import { partPath } from '../runtime/run-layout.js';
 import { Semaphore } from '../runtime/semaphore.js';
 import { belongsToShard } from '../runtime/sharding.js';
 import { openObjectStore } from '../runtime/storage/object-store.js';
@@ -49,17 +49,14 @@ export async function runImages(config: ImagesConfig, context: JobContext): Prom
 }
 
 async function imagesRun(config: ImagesRunConfig, context: JobContext): Promise<ShardManifest> {
-  const startedAt = new Date();
-  const storage = openStorage(config.dataUrl);
-  const run: RunRef = { dataset: config.dataset, runId: config.runId };
-  const products = (await requireUpstream(storage, run, 'images')).parse!;
+  const { startedAt, storage, run, upstream, label } = await startShard(config, 'images');
+  const products = upstream.parse!;
   const rows: ImageRow[] = [];
   const facet = await sourceOf(config.dataset).products();
   for await (const row of readStageRows(storage, products, { columns: [...facet.imageColumns] })) {
     const ean = String(row[facet.keyColumn]);
     if (belongsToShard(ean, config.shard)) rows.push(imageRow(facet, ean, row));
   }
-  const label = `images ${config.dataset} shard ${config.shard.index + 1}/${config.shard.count}`;
   const writer = await PartWriter.open(storage, partPath(run, STAGE_FOLDERS.images, config.shard), imagesColumns(facet.imageSides), { stage: 'images' });
   const result = await mirrorRows(rows, facet.imageSides, writer, config, context, label);
   const output = await writer.commit();

@@ -1,6 +1,6 @@
 import type { LoadConfig } from '../stage-configs.js';
 import type { AnyBulkWriteOperation, Collection } from 'mongodb';
-import { requireUpstream } from '../stage-upstream.js';
+import { startShard } from '../stage-upstream.js';
 import { WorkFailedError } from '../runtime/errors.js';
 import type { JobContext } from '../runtime/harness.js';
 import { Tally } from '../runtime/accounting.js';
@@ -12,9 +12,7 @@ import { batches } from '../runtime/concurrency/batches.js';
 import { forEachCompleted } from '../runtime/concurrency/for-each-completed.js';
 import { readStageRows } from '../runtime/part-io.js';
 import { Progress } from '../runtime/progress.js';
-import type { RunRef } from '../runtime/run-layout.js';
 import { belongsToShard } from '../runtime/sharding.js';
-import { openStorage } from '../runtime/storage/open-storage.js';
 import { contentHash } from '../runtime/content-hash.js';
 import { sourceOf } from '../sources.js';
 import { imagesColumns } from './part-schemas.js';
@@ -37,14 +35,10 @@ type Counts = Record<WriteOutcome, number>;
  * deleted, not removed. A rerun of the same run writes nothing.
  */
 export async function runLoad(config: LoadConfig, { logger, signal }: JobContext): Promise<ShardManifest> {
-  const startedAt = new Date();
-  const storage = openStorage(config.dataUrl);
-  const run: RunRef = { dataset: config.dataset, runId: config.runId };
-  const upstream = await requireUpstream(storage, run, 'load');
+  const { startedAt, storage, upstream, label } = await startShard(config, 'load');
   const fetchManifests = upstream.fetch!;
   const productManifests = upstream.parse!;
   const imageManifests = upstream.images!;
-  const label = `load ${config.dataset} shard ${config.shard.index + 1}/${config.shard.count}`;
   const mine = (ean: unknown) => belongsToShard(String(ean), config.shard);
 
   const images = new Map<string, Record<string, unknown>>();

@@ -1,7 +1,7 @@
 import type { ParseConfig, ParseFileConfig, ParseRunConfig } from '../stage-configs.js';
 import path from 'node:path';
 import type { Logger } from 'pino';
-import { requireUpstream } from '../stage-upstream.js';
+import { startShard } from '../stage-upstream.js';
 import { ConfigError } from '../runtime/errors.js';
 import type { JobContext } from '../runtime/harness.js';
 import { Tally } from '../runtime/accounting.js';
@@ -14,7 +14,7 @@ import type { Storage } from '../runtime/storage/storage.js';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { Progress } from '../runtime/progress.js';
-import { partPath, type RunRef } from '../runtime/run-layout.js';
+import { partPath } from '../runtime/run-layout.js';
 import type { Shard } from '../runtime/sharding.js';
 import { openStorage, splitLocation } from '../runtime/storage/open-storage.js';
 import { sourceNamed, sourceOf } from '../sources.js';
@@ -118,16 +118,12 @@ export async function runParse(config: ParseConfig, context: JobContext, workers
  * row gives the article it was fetched for, once, if it is in the window.
  */
 async function parseRun(config: ParseRunConfig, { logger, signal }: JobContext, workers: ParseWorkers | undefined): Promise<ShardManifest> {
-  const startedAt = new Date();
-  const storage = openStorage(config.dataUrl);
-  const run: RunRef = { dataset: config.dataset, runId: config.runId };
-  const upstream = await requireUpstream(storage, run, 'parse');
+  const { startedAt, storage, run, upstream, label } = await startShard(config, 'parse');
   const planManifests = upstream.plan!;
   const fetchManifests = upstream.fetch!;
   const windowStart = (planManifests[0]?.details.window as { start?: string } | undefined)?.start;
   if (!windowStart) throw new ConfigError(`parse: the plan manifest of ${run.dataset}/${run.runId} has no window; rerun plan`);
   const total = fetchManifests.reduce((sum, manifest) => sum + Object.values(manifest.counts).reduce((a, b) => a + b, 0), 0);
-  const label = `parse ${config.dataset} shard ${config.shard.index + 1}/${config.shard.count}`;
   const source = sourceOf(config.dataset);
   const facet = await source.products();
   const writer = await PartWriter.open(storage, partPath(run, STAGE_FOLDERS.parse, config.shard), facet.columns, { stage: 'parse' });
