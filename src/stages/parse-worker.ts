@@ -6,7 +6,7 @@ import { belongsToShard, type Shard } from '../runtime/sharding.js';
 import { encodeRowGroup, type ColumnCells, type EncodedRowGroup } from '../runtime/parquet/parquet-writer.js';
 import { columnBuffer, type ColumnBuffer } from '../runtime/parquet/column-buffer.js';
 import { sourceNamed } from '../sources.js';
-import type { FlatValue, FlattenNotes, ProductsFacet } from '../source.js';
+import type { FlatValue, FlattenNotes, FlattenOptions, ProductsFacet } from '../source.js';
 
 /**
  * One batch of parse work, done on a worker thread: read consecutive row ranges of raw files one
@@ -169,6 +169,8 @@ function parseRows(rows: Row[], firstRow: number, task: ParseTask, columns: Colu
     summary.gencods.push(gencod);
     return true;
   };
+  // File mode: every item of each product, with the same options; run mode: the one fetched for.
+  const options: FlattenOptions | undefined = task.shard ? undefined : { windowStart: task.windowStart };
   for (let index = 0; index < rows.length; index++) {
     const raw = rows[index]!;
     // Dropped as soon as read: the batch's raw bytes are then garbage for the next young-generation
@@ -186,7 +188,7 @@ function parseRows(rows: Row[], firstRow: number, task: ParseTask, columns: Colu
       summary.fetchedEans.push(ean);
     }
     if (raw.data instanceof Uint8Array && facet.flattenBytes) {
-      const fast = facet.flattenBytes(raw.data, { ...(ean === undefined ? {} : { key: ean }), windowStart: task.windowStart }, notes, columns, keepRow);
+      const fast = facet.flattenBytes(raw.data, options ?? { key: ean!, windowStart: task.windowStart }, notes, columns, keepRow);
       if (fast) {
         record(outcomeOf(fast.rows, fast.filteredOld), raw, index);
         summary.filteredOld += fast.filteredOld;
@@ -198,7 +200,7 @@ function parseRows(rows: Row[], firstRow: number, task: ParseTask, columns: Colu
       record(product, raw, index);
       continue;
     }
-    const flat = facet.flatten(product, { ...(ean === undefined ? {} : { key: ean }), windowStart: task.windowStart }, notes);
+    const flat = facet.flatten(product, options ?? { key: ean!, windowStart: task.windowStart }, notes);
     record(outcomeOf(flat.rows.length, flat.filteredOld), raw, index);
     summary.filteredOld += flat.filteredOld;
     for (const cells of flat.rows) {

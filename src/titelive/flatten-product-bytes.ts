@@ -6,6 +6,7 @@ import { keepArticle } from './article-filter.js';
 import { coerce, type FlatValue, type FlattenNotes } from './flatten-product.js';
 import { EXTRA_FIELDS_COLUMN, PRODUCTS_COLUMNS } from './product-columns.js';
 import { eanOf } from './response-shapes.js';
+import type { FlattenOptions } from '../source.js';
 
 /*
  * flattenProductCells (flatten-product.ts) on a product's raw JSON bytes, writing its rows
@@ -139,7 +140,7 @@ export interface BytesFlattenResult {
  */
 export function flattenProductBytes(
   bytes: Uint8Array,
-  options: { ean?: string; windowStart: string },
+  options: FlattenOptions,
   notes: FlattenNotes,
   columns: readonly ColumnBuffer[],
   keepRow: (gencod: FlatValue) => boolean,
@@ -152,7 +153,7 @@ export function flattenProductBytes(
   for (let article = 1; article <= articles; article++) {
     const base = article * COLUMN_COUNT;
     articleBase = base;
-    if (options.ean !== undefined && eanOf({ gencod: rawValue(bytes, base + GENCOD) }) !== options.ean) continue;
+    if (options.key !== undefined && eanOf({ gencod: rawValue(bytes, base + GENCOD) }) !== options.key) continue;
     if (!keepArticle({ datemodification: rawValue(bytes, base + DATE_MODIFIED) }, options.windowStart)) {
       filteredOld += 1;
       continue;
@@ -165,7 +166,7 @@ export function flattenProductBytes(
     const extra = extraFieldsOf(raw.extras[0], raw.extras[article], notes);
     rows += 1;
     if (keepRow(cellText(bytes, GENCOD))) writeRow(bytes, columns, extra);
-    if (options.ean !== undefined) break;
+    if (options.key !== undefined) break;
   }
   return { rows, filteredOld };
 }

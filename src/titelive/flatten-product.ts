@@ -4,7 +4,7 @@ import type { FieldRule } from './field-catalogue.js';
 import { EXTRA_FIELDS_COLUMN, PRODUCTS_COLUMNS } from './product-columns.js';
 import { articlesOf, eanOf, type TiteliveArticle, type TiteliveProduct } from './response-shapes.js';
 
-import type { FlatValue, FlattenNotes } from '../source.js';
+import type { FlatValue, FlattenNotes, FlattenOptions } from '../source.js';
 
 export type { FlatValue, FlattenNotes } from '../source.js';
 /** One row, its cells in PRODUCTS_COLUMNS order. */
@@ -110,24 +110,24 @@ function flattenArticle(article: TiteliveArticle, shared: ProductPart, notes: Fl
  * the article fetched for that EAN; without it (seed file mode), every article. Articles
  * modified before the window start are dropped; missing or unparseable dates are kept.
  */
-export function flattenProductCells(product: TiteliveProduct, options: { ean?: string; windowStart: string }, notes: FlattenNotes): { rows: FlatCells[]; filteredOld: number } {
+export function flattenProductCells(product: TiteliveProduct, options: FlattenOptions, notes: FlattenNotes): { rows: FlatCells[]; filteredOld: number } {
   const rows: FlatCells[] = [];
   let filteredOld = 0;
   let shared: ProductPart | undefined;
   for (const article of articlesOf(product)) {
-    if (options.ean !== undefined && eanOf(article) !== options.ean) continue;
+    if (options.key !== undefined && eanOf(article) !== options.key) continue;
     if (!keepArticle(article, options.windowStart)) {
       filteredOld += 1;
       continue;
     }
     rows.push(flattenArticle(article, (shared ??= productPart(product, notes)), notes));
-    if (options.ean !== undefined) break;
+    if (options.key !== undefined) break;
   }
   return { rows, filteredOld };
 }
 
 /** flattenProductCells with each row as an object keyed by column name. */
-export function flattenProduct(product: TiteliveProduct, options: { ean?: string; windowStart: string }, notes: FlattenNotes): { rows: FlatRow[]; filteredOld: number } {
+export function flattenProduct(product: TiteliveProduct, options: FlattenOptions, notes: FlattenNotes): { rows: FlatRow[]; filteredOld: number } {
   const { rows, filteredOld } = flattenProductCells(product, options, notes);
   return { rows: rows.map((cells) => Object.fromEntries(PRODUCTS_COLUMNS.map((column, index) => [column.name, cells[index]!]))), filteredOld };
 }

@@ -25,7 +25,7 @@ function cellsOf(columns: ReturnType<typeof columnBuffer>[]): unknown[][] {
 }
 
 /** JSON.parse, then the object flattening, rows pushed as the parse worker pushes them. */
-function viaObjects(json: string, options: { ean?: string; windowStart: string }): Flattened {
+function viaObjects(json: string, options: { key?: string; windowStart: string }): Flattened {
   const columns = PRODUCTS_COLUMNS.map(columnBuffer);
   const notes = newNotes();
   const flat = flattenProductCells(JSON.parse(json) as Record<string, unknown>, options, notes);
@@ -34,7 +34,7 @@ function viaObjects(json: string, options: { ean?: string; windowStart: string }
 }
 
 /** The byte path; undefined when it leaves the product to the object path. */
-function viaBytes(json: string | Uint8Array, options: { ean?: string; windowStart: string }): Flattened | undefined {
+function viaBytes(json: string | Uint8Array, options: { key?: string; windowStart: string }): Flattened | undefined {
   const columns = PRODUCTS_COLUMNS.map(columnBuffer);
   const notes = newNotes();
   const gencods: unknown[] = [];
@@ -49,7 +49,7 @@ function viaBytes(json: string | Uint8Array, options: { ean?: string; windowStar
   return { ...result, cells, notes: notesOf(notes) };
 }
 
-function expectSame(json: string, options: { ean?: string; windowStart: string } = { windowStart: '2000-01-01' }): Flattened {
+function expectSame(json: string, options: { key?: string; windowStart: string } = { windowStart: '2000-01-01' }): Flattened {
   const bytes = viaBytes(json, options);
   expect(bytes, `the byte path takes ${json.slice(0, 80)}…`).to.not.equal(undefined);
   const objects = viaObjects(json, options);
@@ -77,7 +77,7 @@ describe('flattening a product from its raw bytes', () => {
           const flat = expectSame(json);
           expect(flat.rows).to.be.greaterThan(0);
           const articles = (product.article && typeof product.article === 'object' ? Object.values(product.article) : []) as Array<{ gencod: string }>;
-          expectSame(json, { ean: articles.at(-1)!.gencod, windowStart: '2000-01-01' });
+          expectSame(json, { key: articles.at(-1)!.gencod, windowStart: '2000-01-01' });
           expectSame(json, { windowStart: '2024-01-15' });
           products += 1;
         }

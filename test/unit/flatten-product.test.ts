@@ -79,8 +79,8 @@ describe('flattening a product (the field catalogue’s rules)', () => {
     const { rows, filteredOld } = flattenProduct(product, { windowStart: '2024-01-01' }, newNotes());
     expect(filteredOld).to.equal(1);
     expect(rows.map((row) => row.article_gencod)).to.deep.equal(['9780000000015', '9780000000039', '9780000000046']);
-    expect(flattenProduct(product, { ean: '9780000000039', windowStart: '2024-01-01' }, newNotes()).rows.map((row) => row.article_gencod)).to.deep.equal(['9780000000039']);
-    expect(flattenProduct(product, { ean: '9780000000022', windowStart: '2024-01-01' }, newNotes())).to.deep.include({ rows: [], filteredOld: 1 });
+    expect(flattenProduct(product, { key: '9780000000039', windowStart: '2024-01-01' }, newNotes()).rows.map((row) => row.article_gencod)).to.deep.equal(['9780000000039']);
+    expect(flattenProduct(product, { key: '9780000000022', windowStart: '2024-01-01' }, newNotes())).to.deep.include({ rows: [], filteredOld: 1 });
   });
 
   it('has one catalogue entry per column name', () => {
