@@ -138,6 +138,7 @@ function printSummary(out: NodeJS.WritableStream, config: RunLocalConfig, runs: 
   const run: RunRef = { dataset: config.dataset, runId: config.runId };
   const storage = openStorage(config.dataUrl);
   const lines = [`run-local: ${config.dataset} run ${config.runId}, window ${config.window.start} → ${config.window.end}`];
+  const width = Math.max(...runs.map((stageRun) => stageRun.stage.length));
   for (const stageRun of runs) {
     const totals: Record<string, number> = {};
     let rows = 0;
@@ -151,7 +152,7 @@ function printSummary(out: NodeJS.WritableStream, config: RunLocalConfig, runs: 
       .map(([outcome, count]) => `${outcome} ${count}`)
       .join(', ');
     lines.push(
-      `  ${stageRun.stage.padEnd(6)} ${String(stageRun.workers).padStart(2)} worker(s) ${stageRun.seconds.toFixed(1).padStart(6)} s  ` +
+      `  ${stageRun.stage.padEnd(width)} ${String(stageRun.workers).padStart(2)} worker(s) ${stageRun.seconds.toFixed(1).padStart(6)} s  ` +
         `${rows} rows  ${outcomes}${anomalies > 0 ? `  (${anomalies} anomalies in the manifest)` : ''}`,
     );
   }
