@@ -8,13 +8,13 @@ import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { STAGES } from '../src/stage-table.js';
 import { arg, spread, writeJsonResult } from './bench-kit.js';
 
 const root = path.resolve(import.meta.dirname, '..');
 const products = Number(arg('products', '100000'));
 const shardCounts = arg('shards', '1,2,4').split(',').map(Number);
 const repeat = Number(arg('repeat', '1'));
-const STAGES = ['plan', 'fetch', 'parse', 'images', 'load'];
 
 async function mongo(): Promise<{ uri: string; stop: () => Promise<void> }> {
   if (process.env.MONGODB_URI) return { uri: process.env.MONGODB_URI, stop: async () => undefined };

@@ -12,6 +12,7 @@ import { Resvg } from '@resvg/resvg-js';
 import * as vega from 'vega';
 import { compile, type TopLevelSpec } from 'vega-lite';
 import { machine, type Spread } from './bench-kit.js';
+import { STAGES } from '../src/stage-table.js';
 
 const root = path.resolve(import.meta.dirname, '..');
 const quick = process.argv.includes('--quick');
@@ -96,7 +97,7 @@ const loadPlot = await plot('load', {
 const e2ePlot = await plot('end-to-end', {
   $schema: 'https://vega.github.io/schema/vega-lite/v5.json', width: 360, height: 220, title: `run-local, ${e2e.result.products} products: seconds by stage`,
   data: { values: e2e.result.results.flatMap((row) => Object.entries(row.stages).map(([stage, value]) => ({ shards: `${row.shards} shard(s)`, stage, seconds: value.median }))) },
-  mark: 'bar', encoding: { x: { field: 'shards', type: 'nominal', sort: null, title: null }, y: { field: 'seconds', type: 'quantitative', stack: 'zero' }, color: { field: 'stage', type: 'nominal', sort: ['plan', 'fetch', 'parse', 'images', 'load'] } },
+  mark: 'bar', encoding: { x: { field: 'shards', type: 'nominal', sort: null, title: null }, y: { field: 'seconds', type: 'quantitative', stack: 'zero' }, color: { field: 'stage', type: 'nominal', sort: [...STAGES] } },
 });
 
 const m = machine();
@@ -202,9 +203,9 @@ const lines = [
   '',
   `\`${e2e.command}\``,
   '',
-  `| shards | ${['plan', 'fetch', 'parse', 'images', 'load'].join(' | ')} | total (s) |`,
+  `| shards | ${[...STAGES].join(' | ')} | total (s) |`,
   '|---|---|---|---|---|---|---|',
-  ...e2e.result.results.map((row) => `| ${row.shards} | ${['plan', 'fetch', 'parse', 'images', 'load'].map((stage) => row.stages[stage]!.median.toFixed(1)).join(' | ')} | ${row.total.median.toFixed(1)} |`),
+  ...e2e.result.results.map((row) => `| ${row.shards} | ${[...STAGES].map((stage) => row.stages[stage]!.median.toFixed(1)).join(' | ')} | ${row.total.median.toFixed(1)} |`),
   '',
   e2ePlot,
   '',

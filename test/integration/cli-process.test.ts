@@ -9,6 +9,7 @@ import { runPlan } from '../../src/stages/plan.js';
 import { runCli, startCli } from '../helpers/cli.js';
 import { planConfig, quietContext, tempDir } from '../helpers/run-stages.js';
 import { waitFor } from '../helpers/services.js';
+import { STAGES } from '../../src/stage-table.js';
 
 const window = { start: '2024-01-01', end: '2024-01-08' };
 
@@ -75,7 +76,7 @@ describe('the CLI as a process', function () {
   it('explains every command in --help', async () => {
     const help = await runCli(['--help']);
     expect(help.code).to.equal(0);
-    for (const command of ['plan', 'fetch', 'parse', 'images', 'load', 'verify', 'run-local', 'sandbox']) expect(help.stdout).to.contain(command);
+    for (const command of [...STAGES, 'verify', 'run-local', 'sandbox']) expect(help.stdout).to.contain(command);
     const fetchHelp = await runCli(['fetch', '--help']);
     for (const text of ['--shard-index', 'JOB_COMPLETION_INDEX', 'TITELIVE_RATE_LIMIT', 'PARALLELISM', '--limit']) expect(fetchHelp.stdout).to.contain(text);
     const imagesHelp = await runCli(['images', '--help']);

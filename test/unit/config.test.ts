@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { resolveFetchConfig, resolvePipelineConfig, resolvePlanConfig, resolveShard, resolveWindow } from '../../src/config.js';
 import { ConfigError } from '../../src/runtime/errors.js';
+import { STAGES } from '../../src/stage-table.js';
 
 const creds = { TITELIVE_USERNAME: 'u', TITELIVE_PASSWORD: 'p' };
 
@@ -69,7 +70,7 @@ describe('config', () => {
   it("pipeline: reads the chart's variables, and refuses stages out of order, unknown stages and release names the chart cannot have", async () => {
     const env = { CATEGORY: 'paper', DATA_URL: 'gs://b/runs', RELEASE_NAME: 'etl', POD_NAMESPACE: 'data', PIPELINE_JOB_NAME: 'paper-manual-1', POLL_INTERVAL_MS: '10000' };
     const config = resolvePipelineConfig({ 'run-id': '2026-11-23' }, env);
-    expect(config).to.deep.include({ release: 'etl', namespace: 'data', ownerJob: 'paper-manual-1', pollIntervalMs: 10_000, stages: ['plan', 'fetch', 'parse', 'images', 'load'] });
+    expect(config).to.deep.include({ release: 'etl', namespace: 'data', ownerJob: 'paper-manual-1', pollIntervalMs: 10_000, stages: [...STAGES] });
     expect(resolvePipelineConfig({ stages: 'images,load' }, env).stages).to.deep.equal(['images', 'load']);
     expect((await configError(() => resolvePipelineConfig({ stages: 'load,images' }, env))).message).to.contain('in run order');
     expect((await configError(() => resolvePipelineConfig({ stages: 'plan,upload' }, env))).message).to.contain('unknown stages (upload)');
