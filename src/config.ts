@@ -65,7 +65,7 @@ export function resolveWindow(argv: Argv, env: Env, runId: string, context?: str
     if (daysSetting.raw !== undefined) throw new ConfigError(`give either ${minSetting.from} or ${daysSetting.from}, not both`);
     start = parseIsoDay(minSetting.raw, minSetting.from);
   } else {
-    const days = numberOption(argv, env, 'window-days', context)!;
+    const days = numberOption(argv, env, 'window-days', context);
     start = addDays(end, -days);
   }
   if (start >= end) throw new ConfigError(`the window is empty: ${minSetting.from} (${start}) must be before ${maxSetting.from} (${end})`);
@@ -74,8 +74,8 @@ export function resolveWindow(argv: Argv, env: Env, runId: string, context?: str
 }
 
 export function resolveShard(argv: Argv, env: Env): Shard {
-  const count = numberOption(argv, env, 'shard-count')!;
-  const index = numberOption(argv, env, 'shard-index')!;
+  const count = numberOption(argv, env, 'shard-count');
+  const index = numberOption(argv, env, 'shard-index');
   return validateShard({ index, count }, setting(argv, env, 'shard-index').from);
 }
 
@@ -84,14 +84,14 @@ export function resolveLimit(argv: Argv, env: Env): number | undefined {
 }
 
 export async function resolveTiteliveConfig(argv: Argv, env: Env): Promise<TiteliveConfig> {
-  const apiUrl = stringOption(argv, env, 'api-url')!;
-  const loginUrl = stringOption(argv, env, 'login-url')!;
-  const ratePerSecond = numberOption(argv, env, 'rate-limit')!;
-  const parallelism = numberOption(argv, env, 'parallelism')!;
-  const concurrency = numberOption(argv, env, 'concurrency')!;
-  const maxSockets = numberOption(argv, env, 'max-sockets')!;
-  const timeoutMs = numberOption(argv, env, 'http-timeout-ms')!;
-  const maxAttempts = numberOption(argv, env, 'max-attempts')!;
+  const apiUrl = stringOption(argv, env, 'api-url');
+  const loginUrl = stringOption(argv, env, 'login-url');
+  const ratePerSecond = numberOption(argv, env, 'rate-limit');
+  const parallelism = numberOption(argv, env, 'parallelism');
+  const concurrency = numberOption(argv, env, 'concurrency');
+  const maxSockets = numberOption(argv, env, 'max-sockets');
+  const timeoutMs = numberOption(argv, env, 'http-timeout-ms');
+  const maxAttempts = numberOption(argv, env, 'max-attempts');
   const { username, password } = await resolveCredentials(argv, env);
   return { apiUrl, loginUrl, username, password, ratePerSecond, parallelism, concurrency, maxSockets, timeoutMs, maxAttempts };
 }
@@ -133,13 +133,13 @@ export async function resolveFetchConfig(argv: Argv, env: Env): Promise<FetchCon
   const run = resolveRunConfig(argv, env);
   const shard = resolveShard(argv, env);
   const limit = resolveLimit(argv, env);
-  const batchSize = numberOption(argv, env, 'batch-size')!;
+  const batchSize = numberOption(argv, env, 'batch-size');
   return { ...run, shard, limit, batchSize, titelive: await resolveTiteliveConfig(argv, env) };
 }
 
 /** Parse in run mode, or on explicit files like the seed script when --input-file-path is given. */
 export async function resolveParseConfig(argv: Argv, env: Env): Promise<ParseConfig> {
-  const workers = numberOption(argv, env, 'parse-workers')!;
+  const workers = numberOption(argv, env, 'parse-workers');
   const input = setting(argv, env, 'input-file-path');
   if (input.raw !== undefined) {
     const outputFilePath = requireValue(setting(argv, env, 'output-file-path'), 'where to write the parsed Parquet file');
@@ -154,13 +154,13 @@ export async function resolveParseConfig(argv: Argv, env: Env): Promise<ParseCon
 /** Images in run mode, or on explicit files like the seed script when --input-parquet-path is given. */
 export async function resolveImagesConfig(argv: Argv, env: Env): Promise<ImagesConfig> {
   const http = {
-    maxSockets: numberOption(argv, env, 'max-sockets', 'images')!,
-    timeoutMs: numberOption(argv, env, 'http-timeout-ms', 'images')!,
-    maxAttempts: numberOption(argv, env, 'max-attempts', 'images')!,
-    maxImageBytes: numberOption(argv, env, 'max-image-bytes', 'images')!,
+    maxSockets: numberOption(argv, env, 'max-sockets', 'images'),
+    timeoutMs: numberOption(argv, env, 'http-timeout-ms', 'images'),
+    maxAttempts: numberOption(argv, env, 'max-attempts', 'images'),
+    maxImageBytes: numberOption(argv, env, 'max-image-bytes', 'images'),
   };
-  const maxFailureRatio = numberOption(argv, env, 'max-failure-ratio', 'images')!;
-  const allowedHosts = parseAllowedHosts(stringOption(argv, env, 'image-hosts', 'images')!, setting(argv, env, 'image-hosts').from);
+  const maxFailureRatio = numberOption(argv, env, 'max-failure-ratio', 'images');
+  const allowedHosts = parseAllowedHosts(stringOption(argv, env, 'image-hosts', 'images'), setting(argv, env, 'image-hosts').from);
   const input = setting(argv, env, 'input-parquet-path');
   if (input.raw !== undefined) {
     const outputParquetPath = requireValue(setting(argv, env, 'output-parquet-path'), 'where to write the image statuses');
@@ -180,10 +180,10 @@ export async function resolveLoadConfig(argv: Argv, env: Env): Promise<LoadConfi
   const mongodbUri = argvString(argv, 'mongodb-uri') ?? (await secretFromEnvOrFile(env, 'MONGODB_URI'));
   if (!mongodbUri) throw new ConfigError('MongoDB connection string missing: set MONGODB_URI (or MONGODB_URI_FILE, e.g. a mounted Secret)');
   if (!/^mongodb(\+srv)?:\/\//.test(mongodbUri)) throw new ConfigError('MONGODB_URI: expected a mongodb:// or mongodb+srv:// connection string (its value is not shown: it may hold credentials)');
-  const database = stringOption(argv, env, 'database')!;
-  const collection = stringOption(argv, env, 'collection')!;
-  const batchSize = numberOption(argv, env, 'write-batch-size')!;
-  const maxFailureRatio = numberOption(argv, env, 'max-failure-ratio')!;
+  const database = stringOption(argv, env, 'database');
+  const collection = stringOption(argv, env, 'collection');
+  const batchSize = numberOption(argv, env, 'write-batch-size');
+  const maxFailureRatio = numberOption(argv, env, 'max-failure-ratio');
   return { ...run, shard, mongodbUri, database, collection, batchSize, maxFailureRatio };
 }
 
@@ -224,7 +224,7 @@ const KUBERNETES_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 export function resolvePipelineConfig(argv: Argv, env: Env): PipelineCommandConfig {
   const run = resolveRunConfig(argv, env);
   const releaseSetting = setting(argv, env, 'release');
-  const release = stringOption(argv, env, 'release')!;
+  const release = stringOption(argv, env, 'release');
   if (!KUBERNETES_NAME.test(release) || release.length > 37) {
     throw new ConfigError(`${releaseSetting.from}: '${release}' is not a Helm release name the chart accepts (lowercase letters, digits, '-'; up to 37, so that <release>-<category>-<stage> fits the 52 characters of a CronJob name)`);
   }
@@ -249,7 +249,7 @@ export function resolvePipelineConfig(argv: Argv, env: Env): PipelineCommandConf
     kubeconfig: setting(argv, env, 'kubeconfig').raw,
     ownerJob: setting(argv, env, 'owner-job').raw,
     stages: stages as Stage[],
-    pollIntervalMs: numberOption(argv, env, 'poll-interval-ms')!,
+    pollIntervalMs: numberOption(argv, env, 'poll-interval-ms'),
   };
 }
 
@@ -272,10 +272,10 @@ export async function resolveRunLocalConfig(argv: Argv, env: Env): Promise<RunLo
     runId,
     dataUrl,
     window,
-    shards: numberOption(argv, env, 'shards')!,
+    shards: numberOption(argv, env, 'shards'),
     limit: resolveLimit(argv, env),
-    ratePerSecond: numberOption(argv, env, 'rate-limit', context)!,
-    sandboxProducts: numberOption(argv, env, 'products')!,
+    ratePerSecond: numberOption(argv, env, 'rate-limit', context),
+    sandboxProducts: numberOption(argv, env, 'products'),
     apiUrl,
     imagesUrl: stringOption(argv, env, 'images-url') ?? joinLocation(dataUrl, 'images/titelive'),
     imageHosts: setting(argv, env, 'image-hosts').raw,

@@ -32,12 +32,15 @@ function checkedValue(argv: Argv, env: Env, name: OptionName, context?: OptionCo
   return given ?? defaultOf(name, context);
 }
 
-export function numberOption(argv: Argv, env: Env, name: OptionName, context?: OptionContext): number | undefined {
-  return checkedValue(argv, env, name, context) as number | undefined;
+/** `T` for an option whose row has a default (it always has a value), `T | undefined` otherwise. */
+type ValueOf<Name extends OptionName, T> = (typeof OPTIONS)[Name] extends { default: unknown } ? T : T | undefined;
+
+export function numberOption<Name extends OptionName>(argv: Argv, env: Env, name: Name, context?: OptionContext): ValueOf<Name, number> {
+  return checkedValue(argv, env, name, context) as ValueOf<Name, number>;
 }
 
-export function stringOption(argv: Argv, env: Env, name: OptionName, context?: OptionContext): string | undefined {
-  return checkedValue(argv, env, name, context) as string | undefined;
+export function stringOption<Name extends OptionName>(argv: Argv, env: Env, name: Name, context?: OptionContext): ValueOf<Name, string> {
+  return checkedValue(argv, env, name, context) as ValueOf<Name, string>;
 }
 
 export function booleanOption(argv: Argv, env: Env, name: OptionName, context?: OptionContext): boolean {
