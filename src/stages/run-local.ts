@@ -1,8 +1,6 @@
 import { spawn } from 'node:child_process';
 import type { Logger } from 'pino';
 import type { RunLocalConfig } from '../stage-configs.js';
-
-export type { RunLocalConfig } from '../stage-configs.js';
 import { stageCompletion } from '../runtime/completion.js';
 import { WorkFailedError } from '../runtime/errors.js';
 import type { JobContext } from '../runtime/harness.js';
@@ -13,6 +11,8 @@ import { startLocalFerretDb, type LocalMongo } from '../runtime/local-ferretdb.j
 import { SANDBOX_PASSWORD, SANDBOX_USERNAME, Sandbox } from '../sandbox/server.js';
 import { STAGE_FOLDERS, STAGE_TABLE, type Stage } from '../stage-table.js';
 import { verifyRun } from './verify.js';
+
+export type { RunLocalConfig } from '../stage-configs.js';
 
 interface StageRun {
   stage: string;
