@@ -42,8 +42,8 @@ export class SlottedTokenBucket implements RateLimiter {
   constructor(options: SlottedTokenBucketOptions) {
     if (!(options.totalPerSecond > 0)) throw new Error('the rate budget must be greater than 0');
     if (!Number.isInteger(options.parallelism) || options.parallelism < 1) throw new Error('parallelism must be a whole number ≥ 1');
-    // 10 %: a request that leaves its slot up to 100 ms late (its process waited for a core) still
-    // cannot push any second over the budget; 5 % was measured to be broken by 4 processes on 2 cores.
+    // 10 %: a request that leaves its slot late (its process waited for a core) still cannot push
+    // any second over the budget; a smaller guard was not enough (docs/benchmarks.md, Design measurements).
     const guard = options.guard ?? 0.1;
     this.parallelism = options.parallelism;
     this.slot = ((options.slot % options.parallelism) + options.parallelism) % options.parallelism;
