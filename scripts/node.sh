@@ -90,6 +90,8 @@ stop() {
   wait 2>/dev/null || true
   # The containers' shims outlive containerd: stop them too.
   pkill -f "containerd-shim-runc-v2 -namespace k8s.io -address $socket" 2>/dev/null || true
+  # The kubelet binds its root onto itself and mounts the pods' volumes: leave no mount behind.
+  findmnt -rn -o TARGET | grep -F "$dir/" | sort -r | while read -r target; do umount -l "$target" 2>/dev/null || true; done
   rm -f "$dir/ready"
 }
 trap stop EXIT INT TERM

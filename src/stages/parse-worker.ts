@@ -54,8 +54,8 @@ export interface FlattenSummary {
   fetchedEans: string[];
   /** Articles left out for being modified before the window. */
   filteredOld: number;
-  /** `article_gencod` of each row kept, in order (unique within the batch). */
-  gencods: string[];
+  /** The key (Titelive: `article_gencod`) of each row kept, in order (unique within the batch). */
+  keys: string[];
   /** File mode: rows without an EAN (not written), and rows whose EAN an earlier row of the batch had. */
   noEan: number;
   duplicates: number;
@@ -123,7 +123,7 @@ async function parseInto(task: ParseTask, columns: ColumnBuffer[], products: Pro
   summary.textToNumber = facet.countsByColumn(notes.textToNumber);
   summary.numberToText = facet.countsByColumn(notes.numberToText);
   summary.extraFields = [...notes.extraFields];
-  return { summary, group: encodeBatch(columns, summary.gencods, task.dropEans ?? [], products) };
+  return { summary, group: encodeBatch(columns, summary.keys, task.dropEans ?? [], products) };
 }
 
 /** What a batch gathers over its ranges. */
@@ -138,7 +138,7 @@ interface BatchState {
 
 function newBatch(facet: ProductsFacet): BatchState {
   return {
-    summary: { inputRows: 0, skipped: {}, outcomes: [], named: [], fetchedEans: [], filteredOld: 0, gencods: [], noEan: 0, duplicates: 0, coercedToNull: [], textToNumber: [], numberToText: [], extraFields: [] },
+    summary: { inputRows: 0, skipped: {}, outcomes: [], named: [], fetchedEans: [], filteredOld: 0, keys: [], noEan: 0, duplicates: 0, coercedToNull: [], textToNumber: [], numberToText: [], extraFields: [] },
     notes: facet.newNotes(),
     inBatch: new Set<string>(),
     namedSoFar: {},
@@ -155,18 +155,18 @@ function parseRows(rows: Row[], firstRow: number, task: ParseTask, columns: Colu
     const id = task.idColumn ? raw[task.idColumn] : undefined;
     summary.named.push([outcome, id === undefined || id === null ? `row ${firstRow + index}` : `${task.idColumn} ${textOf(id)}`]);
   };
-  /** Is a row with this `article_gencod` written? Rows without one, and file mode's repeats, are not. */
-  const keepRow = (gencod: FlatValue): boolean => {
-    if (typeof gencod !== 'string' || gencod.trim() === '') {
+  /** Is a row with this key written? Rows without one, and file mode's repeats, are not. */
+  const keepRow = (key: FlatValue): boolean => {
+    if (typeof key !== 'string' || key.trim() === '') {
       summary.noEan += 1;
       return false;
     }
-    if (!task.shard && inBatch.has(gencod)) {
+    if (!task.shard && inBatch.has(key)) {
       summary.duplicates += 1;
       return false;
     }
-    if (!task.shard) inBatch.add(gencod);
-    summary.gencods.push(gencod);
+    if (!task.shard) inBatch.add(key);
+    summary.keys.push(key);
     return true;
   };
   // File mode: every item of each product, with the same options; run mode: the one fetched for.
@@ -242,11 +242,11 @@ function textOf(value: unknown): string {
   return value instanceof Uint8Array ? utf8.decode(value) : String(value);
 }
 
-function encodeBatch(columns: ColumnBuffer[], gencods: string[], dropEans: string[], { facet, keyIndex }: Products): EncodedRowGroup | null {
+function encodeBatch(columns: ColumnBuffer[], keys: string[], dropEans: string[], { facet, keyIndex }: Products): EncodedRowGroup | null {
   let cells: ColumnCells[] = columns;
   if (dropEans.length > 0) {
     const drop = new Set(dropEans);
-    const keep = gencods.map((gencod) => !drop.has(gencod));
+    const keep = keys.map((key) => !drop.has(key));
     cells = columns.map((column) => column.values().filter((_, index) => keep[index]));
   }
   const rowCount = cells[keyIndex]!.length;

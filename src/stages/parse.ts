@@ -229,9 +229,9 @@ async function parseFile(config: ParseFileConfig, { logger, signal }: JobContext
         counts.filtered_old += summary.filteredOld;
         counts.no_ean += summary.noEan;
         // The seed keeps one of each exact duplicate; here, each article EAN once, first one wins.
-        const drop = summary.gencods.filter((gencod) => !seen.add(gencod));
+        const drop = summary.keys.filter((key) => !seen.add(key));
         counts.duplicate += summary.duplicates + drop.length;
-        counts.rows += summary.gencods.length - drop.length;
+        counts.rows += summary.keys.length - drop.length;
         return drop;
       });
     } catch (error) {

@@ -1,6 +1,6 @@
 import { spawn, spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { ROOT, TOOLS_BIN, requireService, stopChild, waitFor } from './services.js';
@@ -46,6 +46,7 @@ export async function startControlPlane(context: Mocha.Context): Promise<Control
     await waitFor(async () => existsSync(path.join(dir, 'ready')) || child.exitCode !== null, 'the control plane', 120_000);
   } catch (error) {
     await stopChild(child);
+    await rm(home, { recursive: true, force: true }).catch(() => undefined);
     throw error;
   }
   if (child.exitCode !== null) throw new Error(`control-plane.sh exited ${child.exitCode}: ${stderr}`);
@@ -57,6 +58,8 @@ export async function startControlPlane(context: Mocha.Context): Promise<Control
     ...plane,
     stop: async () => {
       await stopChild(child);
+      // etcd's data, the node's and the logs: tens to hundreds of MB a run.
+      await rm(home, { recursive: true, force: true }).catch((error: unknown) => process.stderr.write(`could not remove ${home}: ${String(error)}\n`));
     },
   };
 }
