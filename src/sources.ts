@@ -36,3 +36,8 @@ export function sourceNamed(name: string): Source {
   if (!source) throw new Error(`no source named ${name}`);
   return source;
 }
+
+/** The source of the seed's files (parse's and images' file modes): the seed is Titelive's. */
+export function seedFileSource(): Source {
+  return sourceNamed(titeliveSource.name);
+}

@@ -65,3 +65,8 @@ export async function readManifests(storage: Storage, run: RunRef, stage: string
   }
   return manifests;
 }
+
+/** The rows of a shard's output parts. */
+export function manifestRows(manifest: Pick<ShardManifest, 'outputs'>): number {
+  return manifest.outputs.reduce((sum, file) => sum + file.rows, 0);
+}

@@ -67,9 +67,7 @@ export async function* readStoredRows(storage: Storage, file: string, options: {
   }
   const folder = await mkdtemp(path.join(tmpdir(), 'titelive-etl-in-'));
   try {
-    const copy = path.join(folder, 'input.parquet');
-    await storage.getFile(file, copy);
-    yield* readParquetRows(copy, options);
+    yield* readParquetRows(await localCopyOf(storage, file, folder), options);
   } finally {
     await rm(folder, { recursive: true, force: true });
   }
@@ -82,11 +80,11 @@ export async function* readStageRows(storage: Storage, manifests: readonly Shard
   }
 }
 
-/** The local file behind `file`: itself on local storage, else a copy made in `folder`. */
-export async function localCopyOf(storage: Storage, file: string, folder: string): Promise<string> {
+/** The local file behind `file`: itself on local storage, else a copy made in `folder` (as `name`). */
+export async function localCopyOf(storage: Storage, file: string, folder: string, name = path.basename(file) || 'input.parquet'): Promise<string> {
   const local = storage.localFile(file);
   if (local) return local;
-  const copy = path.join(folder, path.basename(file) || 'input.parquet');
+  const copy = path.join(folder, name);
   await storage.getFile(file, copy);
   return copy;
 }

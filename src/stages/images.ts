@@ -22,7 +22,7 @@ import { Semaphore } from '../runtime/semaphore.js';
 import { belongsToShard } from '../runtime/sharding.js';
 import { openObjectStore } from '../runtime/storage/object-store.js';
 import { openStorage, splitLocation } from '../runtime/storage/open-storage.js';
-import { sourceNamed, sourceOf } from '../sources.js';
+import { seedFileSource, sourceOf } from '../sources.js';
 import type { ProductsFacet } from '../source.js';
 import { STAGE_FOLDERS } from '../stage-table.js';
 import type { ImageOutcome } from './image-outcome.js';
@@ -84,8 +84,7 @@ async function imagesFile(config: ImagesFileConfig, context: JobContext): Promis
   const inputStorage = openStorage(input.folder, '--input-parquet-path');
   if (!(await inputStorage.exists(input.name))) throw new ConfigError(`--input-parquet-path: ${config.inputParquetPath} does not exist`);
   const outputStorage = openStorage(output.folder, '--output-parquet-path');
-  // The seed's files are Titelive's.
-  const facet = await sourceNamed('titelive').products();
+  const facet = await seedFileSource().products();
   const rows: ImageRow[] = [];
   const scratch = await mkdtemp(path.join(tmpdir(), 'titelive-etl-images-'));
   try {

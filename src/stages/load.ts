@@ -4,7 +4,7 @@ import { startShard } from '../stage-upstream.js';
 import { WorkFailedError } from '../runtime/errors.js';
 import type { JobContext } from '../runtime/harness.js';
 import { Tally } from '../runtime/accounting.js';
-import { writeManifest, type ShardManifest } from '../runtime/manifest.js';
+import { manifestRows, writeManifest, type ShardManifest } from '../runtime/manifest.js';
 import { itemsTotal, mongodbWritesTotal } from '../runtime/metrics.js';
 import { KeySet } from '../runtime/key-set.js';
 import { MongoConnection } from '../runtime/mongo.js';
@@ -47,7 +47,7 @@ export async function runLoad(config: LoadConfig, { logger, signal }: JobContext
   for await (const row of readStageRows(storage, imageManifests, { columns: imagesColumns(facet.imageSides).map((column) => column.name) })) if (mine(row.ean)) images.set(String(row.ean), row);
   const deleted: string[] = [];
   for await (const row of readStageRows(storage, fetchManifests, { columns: ['ean', 'status'] })) if (row.status === 'deleted' && mine(row.ean)) deleted.push(String(row.ean));
-  const total = productManifests.reduce((sum, manifest) => sum + manifest.outputs.reduce((rows, file) => rows + file.rows, 0), 0);
+  const total = productManifests.reduce((sum, manifest) => sum + manifestRows(manifest), 0);
 
   const connection = await MongoConnection.connect(config.mongodbUri);
   let states: StoredStates;

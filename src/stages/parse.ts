@@ -17,7 +17,7 @@ import { Progress } from '../runtime/progress.js';
 import { partPath } from '../runtime/run-layout.js';
 import type { Shard } from '../runtime/sharding.js';
 import { openStorage, splitLocation } from '../runtime/storage/open-storage.js';
-import { sourceNamed, sourceOf } from '../sources.js';
+import { seedFileSource, sourceOf } from '../sources.js';
 import type { FlattenNotes, ProductsFacet, Source } from '../source.js';
 import { batches } from '../runtime/concurrency/batches.js';
 import { forEachInOrder } from '../runtime/concurrency/for-each-in-order.js';
@@ -92,12 +92,8 @@ async function parseStream(
  */
 async function* storedRowRanges(storage: Storage, files: readonly string[], scratch: string): AsyncGenerator<RowRange> {
   for (const [index, file] of files.entries()) {
-    let local = storage.localFile(file);
-    if (!local) {
-      local = path.join(scratch, `input-${index}.parquet`);
-      await storage.getFile(file, local);
-    }
-    yield* await parquetRowRanges(local, RANGE_ROWS, 'data');
+    // Numbered: parts of different stages' folders may share a name.
+    yield* await parquetRowRanges(await localCopyOf(storage, file, scratch, `input-${index}.parquet`), RANGE_ROWS, 'data');
   }
 }
 
@@ -207,8 +203,7 @@ async function parseFile(config: ParseFileConfig, { logger, signal }: JobContext
     const info = await checkParquetInput(local, `--input-file-path ${inputStorage.locate(input.name)}`, ['data'], 'the seed extract format: a Parquet file with a "data" column of product JSON (index "id")');
     const idColumn = info.columns.includes('id') ? 'id' : undefined;
     const label = `parse ${path.basename(config.inputFilePath)}`;
-    // The seed's files are Titelive's.
-    const source = sourceNamed('titelive');
+    const source = seedFileSource();
     const facet = await source.products();
     const writer = await PartWriter.open(outputStorage, output.name, facet.columns, { stage: 'parse' });
     const counts = { products: 0, rows: 0, filtered_old: 0, no_ean: 0, duplicate: 0, unreadable: 0, no_data: 0, article_missing: 0 };
@@ -225,7 +220,6 @@ async function parseFile(config: ParseFileConfig, { logger, signal }: JobContext
         progress.add('products', summary.inputRows);
         for (const outcome of summary.outcomes) products.readAndEnd(outcome === 'rows' ? 'flattened' : outcome);
         for (const [outcome, name] of summary.named) products.name(outcome, name);
-        for (const outcome of ['unreadable', 'no_data', 'article_missing'] as const) counts[outcome] += summary.outcomes.filter((each) => each === outcome).length;
         counts.filtered_old += summary.filteredOld;
         counts.no_ean += summary.noEan;
         // The seed keeps one of each exact duplicate; here, each article EAN once, first one wins.
@@ -241,6 +235,7 @@ async function parseFile(config: ParseFileConfig, { logger, signal }: JobContext
     const file = await writer.commit();
     describeNotes(facet, notes, logger, 'parse');
     const accounting = products.toJSON();
+    for (const outcome of ['unreadable', 'no_data', 'article_missing'] as const) counts[outcome] = accounting.ended[outcome] ?? 0;
     const endings = Object.entries(accounting.ended)
       .filter(([, count]) => count > 0)
       .map(([ending, count]) => `${count} ${ending}${accounting.names[ending]?.length ? ` (${accounting.names[ending]!.slice(0, NAMES_IN_A_LINE).join(', ')}${count > NAMES_IN_A_LINE ? ', …' : ''})` : ''}`);

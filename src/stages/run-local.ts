@@ -4,7 +4,7 @@ import type { RunLocalConfig } from '../stage-configs.js';
 import { stageCompletion } from '../runtime/completion.js';
 import { WorkFailedError } from '../runtime/errors.js';
 import type { JobContext } from '../runtime/harness.js';
-import type { ShardManifest } from '../runtime/manifest.js';
+import { manifestRows, type ShardManifest } from '../runtime/manifest.js';
 import { stageFolder, type RunRef } from '../runtime/run-layout.js';
 import { openStorage } from '../runtime/storage/open-storage.js';
 import { startLocalFerretDb, type LocalMongo } from '../runtime/local-ferretdb.js';
@@ -144,7 +144,7 @@ function printSummary(out: NodeJS.WritableStream, config: RunLocalConfig, runs: 
     let rows = 0;
     for (const manifest of stageRun.manifests) {
       for (const [outcome, count] of Object.entries(manifest.counts)) totals[outcome] = (totals[outcome] ?? 0) + count;
-      rows += manifest.outputs.reduce((sum, file) => sum + file.rows, 0);
+      rows += manifestRows(manifest);
     }
     const anomalies = stageRun.manifests.flatMap((manifest) => manifest.anomalies).length;
     const outcomes = Object.entries(totals)

@@ -2,7 +2,7 @@ import { sumAccounting, unaccounted, type Accounting } from '../runtime/accounti
 import { stageCompletion } from '../runtime/completion.js';
 import { ReconciliationError } from '../runtime/errors.js';
 import type { JobContext } from '../runtime/harness.js';
-import type { ShardManifest } from '../runtime/manifest.js';
+import { manifestRows, type ShardManifest } from '../runtime/manifest.js';
 import { stageFolder, type RunRef } from '../runtime/run-layout.js';
 import { openStorage } from '../runtime/storage/open-storage.js';
 import type { Storage } from '../runtime/storage/storage.js';
@@ -55,7 +55,7 @@ export async function reconcileRun(storage: Storage, run: RunRef): Promise<Recon
     if (!completion.complete) checks.push({ ok: false, text: `shards ${completion.missing.join(', ')} of ${completion.shardCount} have no manifest` });
     for (const manifest of completion.manifests) checks.push(...(await shardChecks(storage, stage, manifest)));
     const accountings = completion.manifests.map((manifest) => manifest.accounting).filter((accounting) => accounting !== undefined);
-    const outputRows = completion.manifests.reduce((sum, manifest) => sum + manifest.outputs.reduce((rows, file) => rows + file.rows, 0), 0);
+    const outputRows = completion.manifests.reduce((sum, manifest) => sum + manifestRows(manifest), 0);
     byStage.set(stage, { stage, shards: `${completion.manifests.length}/${completion.shardCount}`, accounting: sumAccounting(accountings), outputRows, checks });
   }
   const stages = STAGES.map((stage) => byStage.get(stage)!);
@@ -82,7 +82,7 @@ async function shardChecks(storage: Storage, stage: Stage, manifest: ShardManife
   if (!accounting) return [...checks, { ok: false, text: `${shard}: its manifest has no accounting (written by ${manifest.productVersion}); rerun the stage` }];
   const gap = unaccounted(accounting);
   if (gap !== 0) checks.push({ ok: false, text: `${shard}: in ${number(accounting.in)} ≠ Σ ended ${number(accounting.in - gap)} (${number(Math.abs(gap))} ${accounting.unit} ${gap > 0 ? 'unaccounted for' : 'counted twice'})` });
-  const rows = manifest.outputs.reduce((sum, file) => sum + file.rows, 0);
+  const rows = manifestRows(manifest);
   const expected = (stageRow(stage) as StageRow).rowsOut?.(accounting, manifest);
   if (expected !== undefined && expected !== rows) checks.push({ ok: false, text: `${shard}: its parts hold ${number(rows)} rows, its accounting says ${number(expected)}` });
   return checks;
