@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import yargs, { type Argv as YargsArgv, type CommandModule } from 'yargs';
 import { hideBin } from 'yargs/helpers';
-import { STAGE_RESOLVERS, resolveLogConfig, resolvePipelineConfig, resolveRunConfig, resolveRunLocalConfig } from './config.js';
+import { STAGE_RESOLVERS, resolveCursorConfig, resolveLogConfig, resolvePipelineConfig, resolveRunConfig, resolveRunLocalConfig } from './config.js';
 import { exitOnConfigError, stageCommand, type Work } from './command-runner.js';
 import { OBSERVABILITY_OPTIONS, RUN_OPTIONS, yargsOptions } from './options.js';
 import { ExitCode, messageOf } from './runtime/errors.js';
@@ -21,6 +21,7 @@ function loadedOnUse<Config>(load: () => Promise<Work<Config>>): Work<Config> {
 }
 const runLocal = loadedOnUse(async () => (await import('./stages/run-local.js')).runLocal);
 const runVerify = loadedOnUse(async () => (await import('./stages/verify.js')).runVerify);
+const runCursorCommand = loadedOnUse(async () => (await import('./stages/cursor-command.js')).runCursorCommand);
 const runPipelineCommand = loadedOnUse(async () => (await import('./k8s/pipeline-command.js')).runPipelineCommand);
 
 /** A stage's command, from its row of the stage table. */
@@ -46,6 +47,14 @@ export function buildCli(args: string[]): YargsArgv {
       (argv) => stageCommand('verify', argv, async (a, e) => resolveRunConfig(a, e), runVerify),
     )
     .command(
+      'cursor',
+      "Show a category's cursor (the days covered by committed runs, where the next run starts), its lag and the EANs carried forward or given up; --set moves it",
+      (y) => y.options(yargsOptions(['category', 'data-url', 'set', ...OBSERVABILITY_OPTIONS]))
+        .example('$0 cursor --category paper --data-url gs://bucket/runs', '')
+        .example('$0 cursor --category paper --data-url gs://bucket/runs --set 2024-03-02', 'the next run plans from 2024-03-02 minus the lookback'),
+      (argv) => stageCommand('cursor', argv, async (a, e) => resolveCursorConfig(a, e), runCursorCommand),
+    )
+    .command(
       'pipeline',
       "Run the stages in order on Kubernetes as Jobs made from the chart's stage CronJobs; skips complete stages, so a rerun resumes",
       (y) => y.options(yargsOptions([...RUN_OPTIONS, 'release', 'namespace', 'kubeconfig', 'owner-job', 'stages', 'poll-interval-ms', ...OBSERVABILITY_OPTIONS]))
@@ -55,7 +64,7 @@ export function buildCli(args: string[]): YargsArgv {
     .command(
       'run-local',
       'Run every stage on this machine, shards as parallel workers, against the embedded sandbox unless an API URL is set',
-      (y) => y.options(yargsOptions(['category', 'run-id', 'data-url', 'min-modified-date', 'max-modified-date', 'window-days', 'limit', 'api-url', 'login-url', 'rate-limit', 'images-url', 'image-hosts', 'shards', 'products', ...OBSERVABILITY_OPTIONS])).example('$0 run-local --category paper --window-days 7 --data-url ./data', 'defaults: paper, 7 days ending today, ./data, sandbox at 20 requests/s'),
+      (y) => y.options(yargsOptions(['category', 'run-id', 'data-url', 'min-modified-date', 'max-modified-date', 'window-days', 'lookback-days', 'max-catch-up-days', 'max-item-attempts', 'limit', 'api-url', 'login-url', 'rate-limit', 'images-url', 'image-hosts', 'shards', 'products', ...OBSERVABILITY_OPTIONS])).example('$0 run-local --category paper --window-days 7 --data-url ./data', 'defaults: paper, 7 days ending today, ./data, sandbox at 20 requests/s'),
       (argv) =>
         stageCommand('run-local', argv, resolveRunLocalConfig, (config, context) => {
           // Workers log the same way as this process.
@@ -77,7 +86,7 @@ export function buildCli(args: string[]): YargsArgv {
         }
       },
     )
-    .demandCommand(1, `Name a command: ${STAGES.join(', ')}, verify, pipeline, run-local or sandbox.`)
+    .demandCommand(1, `Name a command: ${STAGES.join(', ')}, verify, cursor, pipeline, run-local or sandbox.`)
     .strict()
     .env(false)
     .wrap(Math.min(120, process.stdout.columns ?? 100))

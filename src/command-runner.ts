@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import { resolveLogConfig, resolveTelemetryConfig, type LogConfig } from './config.js';
-import { booleanOption } from './option-values.js';
+import { booleanOption, numberOption } from './option-values.js';
 import { isShardComplete } from './runtime/completion.js';
 import { ConfigError, WorkFailedError, exitCodeOf, messageOf } from './runtime/errors.js';
 import { runJob, type JobContext } from './runtime/harness.js';
@@ -10,7 +10,7 @@ import type { Argv, Env } from './runtime/settings.js';
 import type { Shard } from './runtime/sharding.js';
 import { openStorage } from './runtime/storage/open-storage.js';
 import { Telemetry, type TelemetryConfig } from './runtime/telemetry.js';
-import { STAGE_FOLDERS, isStage } from './stage-table.js';
+import { STAGES, STAGE_FOLDERS, isStage } from './stage-table.js';
 
 /*
  * How every command runs once yargs has parsed it: its config resolved first (exit 2 on a bad
@@ -51,11 +51,12 @@ export async function stageCommand<Config extends object>(
     return;
   }
   const code = await runJob({ name, logger }, async (context) => {
-    if (await alreadyComplete(name, config, argv, logger)) return;
-    const manifest = await work(config, context);
-    if (manifest) {
+    if (!(await alreadyComplete(name, config, argv, logger))) {
+      const manifest = await work(config, context);
+      if (!manifest) return;
       logger.info({ event: 'shard_complete', counts: manifest.counts, outputs: manifest.outputs.map((file) => file.path) }, `${name}: ${describeCounts(manifest.counts)}`);
     }
+    await commitAfterLastStage(name, config, argv, logger);
   });
   await telemetry.finish(code);
   process.exitCode = code;
@@ -69,6 +70,18 @@ async function alreadyComplete(name: string, config: object, argv: Argv, logger:
   if (!(await isShardComplete(openStorage(dataUrl), { dataset, runId }, STAGE_FOLDERS[name], shard))) return false;
   logger.info({ event: 'shard_skipped_complete' }, `${name}: shard ${shard.index + 1}/${shard.count} of ${dataset}/${runId} is already complete; skipped (--skip-complete-shards)`);
   return true;
+}
+
+/**
+ * The shard of the run's last stage that completes it commits the run (commitRunIfComplete):
+ * whoever runs the stages (the pipeline, run-local, a person), the cursor moves only once the
+ * whole run is done and reconciles.
+ */
+async function commitAfterLastStage(name: string, config: object, argv: Argv, logger: Logger): Promise<void> {
+  const { dataset, runId, dataUrl, mode } = config as { dataset?: string; runId?: string; dataUrl?: string; mode?: string };
+  if (name !== STAGES[STAGES.length - 1] || !dataset || !runId || !dataUrl || (mode !== undefined && mode !== 'run')) return;
+  const { commitRunIfComplete } = await import('./stages/commit-run.js');
+  await commitRunIfComplete(openStorage(dataUrl), { dataset, runId }, { maxItemAttempts: numberOption(argv, env, 'max-item-attempts') }, logger);
 }
 
 /**

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { checkObjectStoreUrl } from './runtime/storage/object-store.js';
 import type { TelemetryConfig } from './runtime/telemetry.js';
-import { addDays, daysBetween, isIsoDay, parseIsoDay, today } from './runtime/calendar.js';
+import { daysBetween, isIsoDay, parseIsoDay, today } from './runtime/calendar.js';
 import { ConfigError } from './runtime/errors.js';
 import type { LogFormat } from './runtime/logger.js';
 import { secretFromEnvOrFile, secretFromSecretManager } from './runtime/secrets.js';
@@ -10,10 +10,10 @@ import { validateShard, type Shard } from './runtime/sharding.js';
 import { datasetSpellings, parseDataset } from './sources.js';
 import { parseAllowedHosts } from './runtime/http/host-allowlist.js';
 import { booleanOption, numberOption, rawOption, requiredOption, stringOption } from './option-values.js';
-import type { ConfigKind, ConfigOf, RunLocalConfig, FetchConfig, ImagesConfig, LoadConfig, ParseConfig, PlanConfig, RunConfig, ShardedRunConfig, TiteliveConfig, Window } from './stage-configs.js';
+import type { ConfigKind, ConfigOf, RunLocalConfig, FetchConfig, ImagesConfig, LoadConfig, ParseConfig, PlanConfig, RunConfig, ShardedRunConfig, TiteliveConfig, WindowSpec } from './stage-configs.js';
 import { STAGES, isStage, type Stage } from './stage-table.js';
 
-export type { FetchConfig, ImagesConfig, LoadConfig, ParseConfig, PlanConfig, RunConfig, ShardedRunConfig, TiteliveConfig, Window } from './stage-configs.js';
+export type { FetchConfig, ImagesConfig, LoadConfig, ParseConfig, PlanConfig, RunConfig, ShardedRunConfig, TiteliveConfig, Window, WindowSpec } from './stage-configs.js';
 
 /** The seed's Secret Manager secret names. */
 export const SECRET_NAMES = { username: 'titelive_epagine_api_username', password: 'titelive_epagine_api_password' };
@@ -53,24 +53,26 @@ export function resolveRunConfig(argv: Argv, env: Env, context?: string): RunCon
   return { dataset, runId, dataUrl };
 }
 
-/** The window: explicit dates, or the N days ending at the run date (the run id when it is a date). */
-export function resolveWindow(argv: Argv, env: Env, runId: string, context?: string): Window {
+/**
+ * What the window is chosen from: explicit dates, or (chosen by plan from the cursor) the
+ * lookback before the cursor, or before any committed run the N days ending at the run date
+ * (the run id when it is a date).
+ */
+export function resolveWindow(argv: Argv, env: Env, runId: string, context?: string): WindowSpec {
   const minSetting = setting(argv, env, 'min-modified-date');
   const maxSetting = setting(argv, env, 'max-modified-date');
   const daysSetting = setting(argv, env, 'window-days');
   const runDate = isIsoDay(runId) ? runId : today();
   const end = maxSetting.raw !== undefined ? parseIsoDay(maxSetting.raw, maxSetting.from) : runDate;
-  let start: string;
-  if (minSetting.raw !== undefined) {
-    if (daysSetting.raw !== undefined) throw new ConfigError(`give either ${minSetting.from} or ${daysSetting.from}, not both`);
-    start = parseIsoDay(minSetting.raw, minSetting.from);
-  } else {
-    const days = numberOption(argv, env, 'window-days', context);
-    start = addDays(end, -days);
-  }
+  const days = numberOption(argv, env, 'window-days', context);
+  const lookbackDays = numberOption(argv, env, 'lookback-days', context);
+  const maxCatchUpDays = numberOption(argv, env, 'max-catch-up-days', context);
+  if (minSetting.raw === undefined) return { end, days, lookbackDays, maxCatchUpDays };
+  if (daysSetting.raw !== undefined) throw new ConfigError(`give either ${minSetting.from} or ${daysSetting.from}, not both`);
+  const start = parseIsoDay(minSetting.raw, minSetting.from);
   if (start >= end) throw new ConfigError(`the window is empty: ${minSetting.from} (${start}) must be before ${maxSetting.from} (${end})`);
   if (daysBetween(start, end).length > 366) throw new ConfigError(`the window ${start} → ${end} is longer than 366 days: split it into several runs`);
-  return { start, end };
+  return { start, end, days, lookbackDays, maxCatchUpDays };
 }
 
 export function resolveShard(argv: Argv, env: Env): Shard {
@@ -134,7 +136,8 @@ export async function resolveFetchConfig(argv: Argv, env: Env): Promise<FetchCon
   const shard = resolveShard(argv, env);
   const limit = resolveLimit(argv, env);
   const batchSize = numberOption(argv, env, 'batch-size');
-  return { ...run, shard, limit, batchSize, titelive: await resolveTiteliveConfig(argv, env) };
+  const maxFailureRatio = numberOption(argv, env, 'max-failure-ratio');
+  return { ...run, shard, limit, batchSize, maxFailureRatio, titelive: await resolveTiteliveConfig(argv, env) };
 }
 
 /** Parse in run mode, or on explicit files like the seed script when --input-file-path is given. */
@@ -210,6 +213,15 @@ export function resolveTelemetryConfig(argv: Argv, env: Env): TelemetryConfig {
   return { ...(metricsPort === undefined ? {} : { metricsPort }), ...(pushgatewayUrl ? { pushgatewayUrl } : {}), ...(retriesLeft === undefined ? {} : { retriesLeft }) };
 }
 
+/** `cursor`: the dataset and where its runs are, and --set when moving it. */
+export function resolveCursorConfig(argv: Argv, env: Env): { dataset: string; dataUrl: string; set: string | undefined; today: string } {
+  const dataset = resolveDataset(argv, env);
+  const dataUrl = requiredOption(argv, env, 'data-url', 'gs://bucket/prefix or a local folder such as ./data');
+  const setSetting = setting(argv, env, 'set');
+  const set = setSetting.raw === undefined ? undefined : parseIsoDay(setSetting.raw, setSetting.from);
+  return { dataset, dataUrl, set, today: today() };
+}
+
 export interface PipelineCommandConfig extends RunConfig {
   release: string;
   namespace: string | undefined;
@@ -272,6 +284,7 @@ export async function resolveRunLocalConfig(argv: Argv, env: Env): Promise<RunLo
     runId,
     dataUrl,
     window,
+    maxItemAttempts: setting(argv, env, 'max-item-attempts').raw === undefined ? undefined : numberOption(argv, env, 'max-item-attempts'),
     shards: numberOption(argv, env, 'shards'),
     limit: resolveLimit(argv, env),
     ratePerSecond: numberOption(argv, env, 'rate-limit', context),

@@ -20,6 +20,23 @@ export interface Window {
   end: string;
 }
 
+/**
+ * What plan's window is chosen from (chooseWindow): an explicit start wins; else the dataset's
+ * cursor minus the lookback, or, before any committed run, the `days` before `end`.
+ */
+export interface WindowSpec {
+  /** --min-modified-date: an explicit first day. */
+  start?: string | undefined;
+  /** --max-modified-date, else the run date (excluded). */
+  end: string;
+  /** --window-days: the first run's window. */
+  days?: number;
+  /** --lookback-days. */
+  lookbackDays?: number;
+  /** --max-catch-up-days. */
+  maxCatchUpDays?: number;
+}
+
 export interface TiteliveConfig {
   apiUrl: string;
   loginUrl: string;
@@ -34,7 +51,7 @@ export interface TiteliveConfig {
 }
 
 export interface PlanConfig extends RunConfig {
-  window: Window;
+  window: WindowSpec;
   allowPartial: boolean;
   limit: number | undefined;
   titelive: TiteliveConfig;
@@ -43,6 +60,8 @@ export interface PlanConfig extends RunConfig {
 export interface FetchConfig extends RunConfig {
   shard: Shard;
   batchSize: number;
+  /** Up to this share of the shard's EANs may still fail after retries: the shard completes and they are carried to the next runs. */
+  maxFailureRatio?: number;
   limit: number | undefined;
   titelive: TiteliveConfig;
 }
@@ -128,7 +147,9 @@ export interface RunLocalConfig {
   dataset: string;
   runId: string;
   dataUrl: string;
-  window: Window;
+  window: WindowSpec;
+  /** --max-item-attempts as given, passed to the stage that commits. */
+  maxItemAttempts: number | undefined;
   /** Shards, run as parallel worker processes, of each sharded stage. */
   shards: number;
   limit: number | undefined;

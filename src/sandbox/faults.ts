@@ -27,6 +27,10 @@ export interface SandboxFaults {
   imageSlowMs: number;
   /** How large a `huge` image is. */
   imageHugeBytes: number;
+  /** The API is down: every call (login included) answers 503 with Retry-After. */
+  outage: boolean;
+  /** EANs whose /ean answer breaks the server: a call that names one answers 500, every time. */
+  failingEans: string[];
 }
 
 /**
@@ -51,4 +55,6 @@ export const DEFAULT_FAULTS: SandboxFaults = {
   imageFaults: {},
   imageSlowMs: 2_000,
   imageHugeBytes: 8 * 1024 * 1024,
+  outage: false,
+  failingEans: [],
 };

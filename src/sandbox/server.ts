@@ -1,11 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { today } from '../runtime/calendar.js';
+import { addDays, isIsoDay, today } from '../runtime/calendar.js';
 import { parseCategory } from '../titelive/categories.js';
 import { parseDayFirst } from '../titelive/day-first-dates.js';
 import type { TiteliveProduct } from '../titelive/response-shapes.js';
 import { SandboxCatalog } from './catalog.js';
+import { CatalogHistory, DEFAULT_HISTORY, type HistoryOptions } from './history.js';
 import { eanListEnvelope, searchEnvelope, singleEanEnvelope } from './real-shapes.js';
 import { unit } from './deterministic.js';
 import { DEFAULT_FAULTS, type SandboxFaults } from './faults.js';
@@ -27,7 +28,15 @@ export interface SandboxOptions {
   faults?: Partial<SandboxFaults>;
   /** The account login accepts (default SANDBOX_USERNAME / SANDBOX_PASSWORD). */
   credentials?: { username: string; password: string };
+  /**
+   * A catalogue that changes day by day from `start` (history.ts), seen at `clock` (default:
+   * `endDay`); POST /_sandbox/clock moves it. Without it the catalogue never changes.
+   */
+  history?: Partial<Omit<HistoryOptions, 'start'>> & { start: string; clock?: string };
 }
+
+/** What /search and /ean read: the static catalogue, or the same seen through a clock. */
+type CatalogView = Pick<SandboxCatalog, 'productsModifiedBetween' | 'product' | 'eanEntry'>;
 
 export interface SandboxStats {
   apiRequests: number;
@@ -48,10 +57,15 @@ export interface SandboxStats {
  * A Titelive-compatible API and image host on one port:
  *   POST /v1/login/{user}/token   GET /v1/search   GET /v1/ean   GET /images/{…}/{ean}_1_75.jpg (and the
  *   other names of the real image host: _4_75, _1_v, _1_m; music {ean}.jpg, _2, _vd)
- * plus /_sandbox/stats and /_sandbox/faults for tests and benchmarks.
+ * plus /_sandbox/stats and /_sandbox/faults for tests and benchmarks, and, for a sandbox with a
+ * history, /_sandbox/clock (GET, POST {"day"}) and /_sandbox/truth?base=… (every EAN as the API
+ * shows it at the clock).
  */
 export class Sandbox {
   readonly catalog: SandboxCatalog;
+  /** The changing catalogue, when the sandbox was given a history. */
+  readonly history: CatalogHistory | undefined;
+  private readonly view: CatalogView;
   faults: SandboxFaults;
   private readonly server: http.Server;
   private readonly tokens = new Map<string, number>();
@@ -67,13 +81,18 @@ export class Sandbox {
 
   constructor(private readonly options: SandboxOptions = {}) {
     this.faults = { ...DEFAULT_FAULTS, ...options.faults };
+    const products = options.products ?? 5_000;
+    const history = options.history ? { ...DEFAULT_HISTORY, ...options.history } : undefined;
+    const endDay = options.endDay ?? (history ? addDays(history.start, -1) : today());
     this.catalog = new SandboxCatalog({
-      products: options.products ?? 5_000,
+      products: history ? CatalogHistory.capacity(products, history) : products,
       seed: options.seed ?? 1,
-      endDay: options.endDay ?? today(),
+      endDay,
       days: options.days ?? 30,
       imageBaseUrl: '', // set once the port is known
     });
+    this.history = history ? new CatalogHistory(this.catalog, products, history, history.clock ?? history.start) : undefined;
+    this.view = this.history ?? this.catalog;
     this.server = http.createServer((request, response) => {
       this.handle(request, response).catch((error: unknown) => {
         send(response, 500, { error: String(error) });
@@ -138,6 +157,11 @@ export class Sandbox {
 
     this.stats.apiRequests += 1;
     const number = ++this.requestNumber;
+    if (this.faults.outage) {
+      this.stats.status5xx += 1;
+      response.setHeader('retry-after', String(this.faults.retryAfterSeconds));
+      return send(response, 503, { error: 'service unavailable' });
+    }
     const inLastSecond = this.log.arrive(Date.now());
     if (this.faults.rateLimit > 0 && inLastSecond > this.faults.rateLimit) return this.tooMany(response);
     if (this.faults.throttleEvery > 0 && number % (this.faults.throttleEvery + this.faults.throttleBurst) >= this.faults.throttleEvery) {
@@ -208,14 +232,14 @@ export class Sandbox {
     if (!category || !from || !to) return send(response, 400, { error: 'base, dateminm and datemaxm (DD/MM/YYYY) are required' });
     const perPage = Math.min(120, Math.max(1, Number(url.searchParams.get('nombre') ?? 120) || 120));
     const page = Math.max(1, Number(url.searchParams.get('page') ?? 1) || 1);
-    const matching = this.catalog.productsModifiedBetween(category, from, to);
+    const matching = this.view.productsModifiedBetween(category, from, to);
     // As the real API: a page whose end passes the cap is refused, whatever the total.
     if (page * perPage > this.faults.resultCap) {
       return send(response, 400, { error: { code: 'MAX_RESULTS_EXCEEDED', message: `page × nombre must not exceed ${this.faults.resultCap} results` } });
     }
     const start = (page - 1) * perPage;
     const end = Math.min(start + perPage, matching.length);
-    const products = start < end ? matching.slice(start, end).map((index) => this.catalog.product(category, index)) : [];
+    const products = start < end ? matching.slice(start, end).map((index) => this.view.product(category, index)) : [];
     send(response, 200, searchEnvelope(category, page, perPage, matching.length, this.shape(products)));
   }
 
@@ -226,10 +250,14 @@ export class Sandbox {
     if (!category || !list) return send(response, 400, { error: 'in=ean=E1|E2|… and base are required' });
     const eans = list.split('|').filter((ean) => ean !== '');
     if (eans.length > 250) return send(response, 400, { error: 'at most 250 EANs per call' });
+    if (eans.some((ean) => this.faults.failingEans.includes(ean))) {
+      this.stats.status5xx += 1;
+      return send(response, 500, { error: 'internal server error' });
+    }
     const entries: TiteliveProduct[] = [];
     const found: Array<{ typeproduit: number; gencod: string }> = [];
     for (const ean of new Set(eans)) {
-      const entry = this.catalog.eanEntry(category, ean);
+      const entry = this.view.eanEntry(category, ean);
       if (entry) {
         entries.push(entry);
         found.push({ typeproduit: category === 'music' ? 4 : 0, gencod: ean });
@@ -311,6 +339,20 @@ export class Sandbox {
     if (path === '/_sandbox/expire-tokens' && request.method === 'POST') {
       this.expireTokens();
       return send(response, 200, { ok: true });
+    }
+    if (path === '/_sandbox/clock') {
+      if (!this.history) return send(response, 404, { error: 'this sandbox has no history: start it with one (--history-start) to move its clock' });
+      if (request.method === 'POST') {
+        const day = (JSON.parse(await readBody(request)) as { day?: unknown }).day;
+        if (typeof day !== 'string' || !isIsoDay(day)) return send(response, 400, { error: 'expected {"day": "YYYY-MM-DD"}' });
+        this.history.setClock(day);
+      }
+      return send(response, 200, { day: this.history.today });
+    }
+    if (path === '/_sandbox/truth') {
+      const category = parseCategory(new URL(request.url ?? '/', 'http://sandbox').searchParams.get('base') ?? 'paper');
+      if (!this.history || !category) return send(response, 404, { error: 'truth is kept by a sandbox with a history, per base=paper|music' });
+      return send(response, 200, { day: this.history.today, entries: this.history.truth(category) });
     }
     if (path === '/_sandbox/faults') {
       if (request.method === 'POST') this.faults = { ...this.faults, ...(JSON.parse(await readBody(request)) as Partial<SandboxFaults>) };

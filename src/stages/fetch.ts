@@ -3,6 +3,7 @@ import { STAGE_FOLDERS } from '../stage-table.js';
 import type { FetchConfig } from '../stage-configs.js';
 import { startShard } from '../stage-upstream.js';
 import { WorkFailedError } from '../runtime/errors.js';
+import { withinFailureBudget } from '../runtime/within-failure-budget.js';
 import type { JobContext } from '../runtime/harness.js';
 import { Tally } from '../runtime/accounting.js';
 import { writeManifest, type ShardManifest } from '../runtime/manifest.js';
@@ -32,7 +33,9 @@ export interface RawRow {
 /**
  * Fetches this shard's EANs from the dataset's source, --batch-size a call: each is found,
  * deleted (the source no longer has it) or failed. EANs still failing after retries are written
- * as failed, and the shard exits non-zero without a manifest so that a retry of this shard redoes it.
+ * as failed; within --max-failure-ratio the shard completes and the run, once committed, carries
+ * them to the next runs; past it the shard exits non-zero without a manifest so that a retry
+ * of this shard redoes it (an outage fails the run rather than carrying the whole day).
  */
 export async function runFetch(config: FetchConfig, { logger, signal }: JobContext): Promise<ShardManifest> {
   const { startedAt, storage, run, upstream, label } = await startShard(config, 'fetch');
@@ -44,6 +47,7 @@ export async function runFetch(config: FetchConfig, { logger, signal }: JobConte
   const writer = await PartWriter.open(storage, partPath(run, STAGE_FOLDERS.fetch, config.shard), RAW_COLUMNS, { stage: 'fetch' }, 1_000);
   const progress = new Progress(logger, label, eans.length, 'EANs');
   const firstFailures: string[] = [];
+  const failures: string[] = [];
   try {
     // Completion order: a batch in backoff holds one slot, and the budget goes to the others.
     await forEachCompleted(
@@ -55,7 +59,10 @@ export async function runFetch(config: FetchConfig, { logger, signal }: JobConte
           await writer.append(row as unknown as Record<string, unknown>);
           progress.add(row.status);
           itemsTotal.inc({ stage: 'fetch', outcome: row.status });
-          if (row.status === 'failed' && firstFailures.length < 3) firstFailures.push(`${row.ean}: ${row.error}`);
+          if (row.status === 'failed') {
+            failures.push(row.ean);
+            if (firstFailures.length < 3) firstFailures.push(`${row.ean}: ${row.error}`);
+          }
         }
       },
       signal,
@@ -72,13 +79,18 @@ export async function runFetch(config: FetchConfig, { logger, signal }: JobConte
   const counts = { found: 0, deleted: 0, failed: 0, ...progress.countsByOutcome() };
   // The shard's EANs in the plan: each fetched once (found, deleted or failed) or past --limit.
   const accounting = new Tally('EANs', ['found', 'deleted', 'failed', 'over_limit']);
-  for (const ending of ['found', 'deleted', 'failed'] as const) accounting.readAndEnd(ending, counts[ending]);
+  for (const ending of ['found', 'deleted'] as const) accounting.readAndEnd(ending, counts[ending]);
+  for (const failure of failures) accounting.readAndEnd('failed', 1, failure);
   accounting.readAndEnd('over_limit', overLimit);
-  if (counts.failed > 0) {
+  const maxFailureRatio = config.maxFailureRatio ?? 0;
+  if (!withinFailureBudget(counts.failed, eans.length, maxFailureRatio)) {
     throw new WorkFailedError(
-      `${label}: ${counts.failed} of ${eans.length} EANs failed after retries (${firstFailures.join('; ')}); ` +
+      `${label}: ${counts.failed} of ${eans.length} EANs failed after retries (${firstFailures.join('; ')}), more than --max-failure-ratio ${maxFailureRatio} allows; ` +
         `their rows are in ${storage.locate(output.path)} but no manifest was written — rerun this shard`,
     );
+  }
+  if (counts.failed > 0) {
+    logger.warn({ event: 'failures_carried', failed: counts.failed, examples: firstFailures }, `${label}: ${counts.failed} of ${eans.length} EANs failed after retries (${firstFailures.join('; ')}); within --max-failure-ratio ${maxFailureRatio}: the shard completes and the next runs plan them again`);
   }
   return writeManifest(storage, {
     stage: STAGE_FOLDERS.fetch,

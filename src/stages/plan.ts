@@ -10,6 +10,9 @@ import { writeManifest, type ShardManifest } from '../runtime/manifest.js';
 import { PartWriter } from '../runtime/part-io.js';
 import { partPath, type RunRef } from '../runtime/run-layout.js';
 import { openStorage } from '../runtime/storage/open-storage.js';
+import { chooseWindow, type DayWindow } from '../runtime/choose-window.js';
+import { readCursor, type CursorState } from '../runtime/cursor.js';
+import { ConfigError } from '../runtime/errors.js';
 
 /**
  * Lists the window one day at a time from the dataset's source and writes the list of keys
@@ -21,19 +24,23 @@ export async function runPlan(config: PlanConfig, { logger, signal }: JobContext
   const startedAt = new Date();
   const storage = openStorage(config.dataUrl);
   const run: RunRef = { dataset: config.dataset, runId: config.runId };
+  const cursor = await readCursor(storage, config.dataset);
+  const choice = planWindow(config, cursor);
+  const window = choice.window;
+  logger.info({ event: 'window_chosen', window, basis: choice.basis, cursor: cursor?.end ?? null, carried: Object.keys(cursor?.carried ?? {}).length }, `plan: ${choice.reason}`);
   const connection = await sourceOf(config.dataset).connect(config.titelive, 0, logger);
   const planned = new Map<string, string>();
-  const counts = { planned: 0, duplicate: 0, filtered_old: 0, no_ean: 0, over_limit: 0, products: 0, search_requests: 0 };
+  const counts = { planned: 0, duplicate: 0, filtered_old: 0, no_ean: 0, over_limit: 0, carried: 0, products: 0, search_requests: 0 };
   // Every article of every product the search returned, and why it is planned or not.
-  const articles = new Tally('articles', ['planned', 'duplicate', 'filtered_old', 'no_ean', 'over_limit']);
+  const articles = new Tally('articles', ['planned', 'duplicate', 'filtered_old', 'no_ean', 'over_limit', 'carried']);
   const anomalies: Array<Record<string, unknown>> = [];
-  const days = daysBetween(config.window.start, config.window.end);
-  logger.info({ event: 'plan_started', window: config.window, days: days.length }, `plan: searching ${config.dataset} from ${config.window.start} to ${config.window.end} (${days.length} days)`);
+  const days = daysBetween(window.start, window.end);
+  logger.info({ event: 'plan_started', window, days: days.length }, `plan: searching ${config.dataset} from ${window.start} to ${window.end} (${days.length} days)`);
   try {
     for (const day of days) {
       if (config.limit !== undefined && planned.size >= config.limit) break;
       signal.throwIfAborted();
-      const result = await connection.listDay({ dataset: config.dataset, day, windowStart: config.window.start, allowPartial: config.allowPartial, concurrency: config.titelive.concurrency, signal, logger });
+      const result = await connection.listDay({ dataset: config.dataset, day, windowStart: window.start, allowPartial: config.allowPartial, concurrency: config.titelive.concurrency, signal, logger });
       counts.search_requests += result.requests;
       counts.products += result.products;
       anomalies.push(...result.anomalies);
@@ -55,6 +62,13 @@ export async function runPlan(config: PlanConfig, { logger, signal }: JobContext
     }
   } finally {
     connection.close();
+  }
+  // EANs that failed in earlier committed runs: planned again, once, unless the search listed them.
+  for (const [ean, item] of Object.entries(cursor?.carried ?? {})) {
+    const ending = planned.has(ean) ? 'duplicate' : config.limit !== undefined && planned.size >= config.limit ? 'over_limit' : 'carried';
+    if (ending === 'carried') planned.set(ean, item.day);
+    counts[ending] += 1;
+    articles.readAndEnd(ending);
   }
 
   signal.throwIfAborted();
@@ -82,7 +96,27 @@ export async function runPlan(config: PlanConfig, { logger, signal }: JobContext
     counts,
     accounting: articles.toJSON(),
     anomalies,
-    details: { window: config.window, days: days.length, limit: config.limit ?? null, allowPartial: config.allowPartial },
+    details: { window, windowBasis: choice.basis, windowReason: choice.reason, cursor: cursor?.end ?? null, carried: counts.carried, days: days.length, limit: config.limit ?? null, allowPartial: config.allowPartial },
     startedAt,
   });
+}
+
+/** The window from the cursor (chooseWindow); a cursor too far behind is a configuration error naming the backfill that covers the gap. */
+function planWindow(config: PlanConfig, cursor: CursorState | undefined): { window: DayWindow; basis: string; reason: string } {
+  const choice = chooseWindow({
+    runDate: config.window.end,
+    cursor: cursor?.end,
+    windowDays: config.window.days ?? 1,
+    lookbackDays: config.window.lookbackDays ?? 0,
+    maxCatchUpDays: config.window.maxCatchUpDays ?? Number.POSITIVE_INFINITY,
+    explicitStart: config.window.start,
+  });
+  if (choice.kind === 'window') return choice;
+  throw new ConfigError(
+    `plan ${config.dataset}/${config.runId}: ${choice.reason} (--max-catch-up-days / MAX_CATCH_UP_DAYS). ` +
+      `Cover the gap with a run of explicit dates (a backfill; it moves the cursor when it commits): ` +
+      `titelive-etl plan --category ${config.dataset} --run-id backfill-${choice.gap.start} --min-modified-date ${choice.gap.start} --max-modified-date ${choice.gap.end} …, ` +
+      `then fetch, parse, images and load with that run id (split a gap over 366 days into several runs); ` +
+      `or skip the gap knowingly with \`titelive-etl cursor --category ${config.dataset} --set ${choice.gap.end}\``,
+  );
 }

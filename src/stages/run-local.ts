@@ -47,6 +47,8 @@ export async function runLocal(config: RunLocalConfig, { logger, signal }: JobCo
   const settings: Record<string, string | undefined> = {
     'min-modified-date': config.window.start,
     'max-modified-date': config.window.end,
+    ...(config.window.start === undefined ? { 'window-days': String(config.window.days), 'lookback-days': String(config.window.lookbackDays), 'max-catch-up-days': String(config.window.maxCatchUpDays) } : {}),
+    'max-item-attempts': config.maxItemAttempts === undefined ? undefined : String(config.maxItemAttempts),
     limit: config.limit === undefined ? undefined : String(config.limit),
     'images-url': config.imagesUrl,
     'image-hosts': imageHosts || undefined,
@@ -137,7 +139,8 @@ function spawnWorker(cli: RunLocalConfig['cli'], args: string[], env: Record<str
 function printSummary(out: NodeJS.WritableStream, config: RunLocalConfig, runs: StageRun[]): void {
   const run: RunRef = { dataset: config.dataset, runId: config.runId };
   const storage = openStorage(config.dataUrl);
-  const lines = [`run-local: ${config.dataset} run ${config.runId}, window ${config.window.start} → ${config.window.end}`];
+  const window = runs.find((stageRun) => stageRun.stage === 'plan')?.manifests[0]?.details.window as { start: string; end: string } | undefined;
+  const lines = [`run-local: ${config.dataset} run ${config.runId}, window ${window ? `${window.start} → ${window.end}` : 'not planned'}`];
   const width = Math.max(...runs.map((stageRun) => stageRun.stage.length));
   for (const stageRun of runs) {
     const totals: Record<string, number> = {};

@@ -1,4 +1,5 @@
 import { ConfigError, StoppedError, messageOf } from '../runtime/errors.js';
+import { HttpRequestError } from '../runtime/http/http-client.js';
 import type { FetchedItem } from '../source.js';
 import type { TiteliveClient } from './client.js';
 import { parseCategory } from './categories.js';
@@ -7,7 +8,8 @@ import { articlesOf, eanOf } from './response-shapes.js';
 /**
  * One /ean call's worth of EANs → one item per EAN, in the batch's order. EANs missing from an
  * answer are deleted in Titelive; a 404 for a batch is split in halves until each survivor is
- * found; an EAN whose call failed after retries is failed.
+ * found, and so is a batch answered 500 after retries (one EAN's content can cause it); an EAN
+ * whose call failed after retries is failed.
  */
 export async function fetchBatch(client: TiteliveClient, dataset: string, eans: string[], signal?: AbortSignal): Promise<FetchedItem[]> {
   const category = parseCategory(dataset)!;
@@ -29,18 +31,15 @@ async function findProducts(client: TiteliveClient, category: Parameters<Titeliv
     lookup = await client.lookupEans(category, eans, signal);
   } catch (error) {
     if (error instanceof ConfigError || error instanceof StoppedError || signal?.aborted) throw signal?.reason ?? error;
+    // A 500 that outlived the retries may come from one EAN's content: halves isolate it, so it fails alone.
+    if (eans.length > 1 && error instanceof HttpRequestError && error.statusCode === 500) return splitLookup(client, category, eans, signal);
     for (const ean of eans) outcomes.set(ean, { error: messageOf(error) });
     return outcomes;
   }
   if (lookup.status === 'not_found') {
     if (eans.length === 1) return outcomes;
     // A 404 may hide survivors (some servers answer 404 when any EAN is unknown): split to find them.
-    const middle = Math.ceil(eans.length / 2);
-    const halves = await Promise.all([
-      findProducts(client, category, eans.slice(0, middle), signal),
-      findProducts(client, category, eans.slice(middle), signal),
-    ]);
-    return new Map([...halves[0], ...halves[1]]);
+    return splitLookup(client, category, eans, signal);
   }
   const wanted = new Set(eans);
   for (const product of lookup.products) {
@@ -51,4 +50,10 @@ async function findProducts(client: TiteliveClient, category: Parameters<Titeliv
     }
   }
   return outcomes;
+}
+
+async function splitLookup(client: TiteliveClient, category: Parameters<TiteliveClient['lookupEans']>[0], eans: string[], signal?: AbortSignal): Promise<Map<string, Outcome>> {
+  const middle = Math.ceil(eans.length / 2);
+  const halves = await Promise.all([findProducts(client, category, eans.slice(0, middle), signal), findProducts(client, category, eans.slice(middle), signal)]);
+  return new Map([...halves[0], ...halves[1]]);
 }

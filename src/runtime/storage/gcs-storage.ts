@@ -1,6 +1,6 @@
 import type { Bucket, StorageOptions, Storage as GcsClient } from '@google-cloud/storage';
 import { stat } from 'node:fs/promises';
-import { NotFoundError, joinPath, type Storage } from './storage.js';
+import { NotFoundError, joinPath, type Storage, type Versioned } from './storage.js';
 
 /**
  * How our own objects (parts, manifests) are written. Each name has one writer (its shard) and
@@ -81,6 +81,31 @@ export class GcsStorage implements Storage {
       await (await this.bucket()).file(this.objectName(relative)).download({ destination: localPath });
     } catch (error) {
       if (isNotFound(error)) throw new NotFoundError(`${this.locate(relative)} does not exist`);
+      throw error;
+    }
+  }
+
+  /** The generation is read before the bytes, so a write conditioned on it fails if anything came between. */
+  async readVersioned(relative: string): Promise<Versioned | undefined> {
+    const file = (await this.bucket()).file(this.objectName(relative));
+    try {
+      const [metadata] = await file.getMetadata();
+      const [contents] = await file.download();
+      return { text: contents.toString('utf8'), version: String(metadata.generation) };
+    } catch (error) {
+      if (isNotFound(error)) return undefined;
+      throw error;
+    }
+  }
+
+  /** An upload with ifGenerationMatch (0: only if absent); GCS answers 412 to the writer that came second. */
+  async writeTextIfVersion(relative: string, text: string, version: string | undefined): Promise<boolean> {
+    const file = (await this.bucket()).file(this.objectName(relative));
+    try {
+      await file.save(text, { resumable: false, contentType: 'application/json', validation: 'crc32c', preconditionOpts: { ifGenerationMatch: version === undefined ? 0 : Number(version) } });
+      return true;
+    } catch (error) {
+      if (typeof error === 'object' && error !== null && 'code' in error && error.code === 412) return false;
       throw error;
     }
   }

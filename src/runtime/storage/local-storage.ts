@@ -1,8 +1,11 @@
-import { randomBytes } from 'node:crypto';
-import { copyFile, mkdir, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { createHash, randomBytes } from 'node:crypto';
+import { copyFile, mkdir, readFile, readdir, rename, rm, rmdir, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { NotFoundError, type Storage } from './storage.js';
+import { NotFoundError, type Storage, type Versioned } from './storage.js';
+
+/** How long a conditional write waits for another writer's lock, and when a lock left by a killed process is stale. */
+export const LOCAL_LOCK = { waitMs: 10_000, staleMs: 30_000, pollMs: 20 };
 
 /** A folder on the local disk; writes go to a temporary name beside the target, then rename. */
 export class LocalStorage implements Storage {
@@ -78,6 +81,32 @@ export class LocalStorage implements Storage {
     return found.sort();
   }
 
+  async readVersioned(relative: string): Promise<Versioned | undefined> {
+    try {
+      const text = await readFile(this.locate(relative), 'utf8');
+      return { text, version: digest(text) };
+    } catch (error) {
+      if (isMissing(error)) return undefined;
+      throw error;
+    }
+  }
+
+  /** Under an exclusive lock (a folder that only one process can create), compare then rename into place. */
+  async writeTextIfVersion(relative: string, text: string, version: string | undefined): Promise<boolean> {
+    const target = this.locate(relative);
+    await mkdir(path.dirname(target), { recursive: true });
+    const lock = `${target}.lock`;
+    await acquireLock(lock);
+    try {
+      const current = await this.readVersioned(relative);
+      if (current?.version !== version) return false;
+      await this.writeText(relative, text);
+      return true;
+    } finally {
+      await rmdir(lock).catch(() => undefined);
+    }
+  }
+
   private async atomically(relative: string, write: (temporary: string) => Promise<void>): Promise<void> {
     const target = this.locate(relative);
     await mkdir(path.dirname(target), { recursive: true });
@@ -89,6 +118,29 @@ export class LocalStorage implements Storage {
       await rm(temporary, { force: true });
       throw error;
     }
+  }
+}
+
+function digest(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
+}
+
+async function acquireLock(lock: string): Promise<void> {
+  const deadline = Date.now() + LOCAL_LOCK.waitMs;
+  for (;;) {
+    try {
+      await mkdir(lock);
+      return;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    }
+    const held = await stat(lock).then((info) => Date.now() - info.mtimeMs, () => 0);
+    if (held > LOCAL_LOCK.staleMs) {
+      await rmdir(lock).catch(() => undefined);
+      continue;
+    }
+    if (Date.now() > deadline) throw new Error(`${lock}: held by another writer for over ${LOCAL_LOCK.waitMs / 1000} s; if no titelive-etl process is running, remove that folder`);
+    await new Promise((resolve) => setTimeout(resolve, LOCAL_LOCK.pollMs));
   }
 }
 

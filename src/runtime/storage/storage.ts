@@ -20,6 +20,19 @@ export interface Storage {
   getFile(path: string, localPath: string): Promise<void>;
   /** The local file behind `path` when the storage is a local folder, so readers skip the copy. */
   localFile(path: string): string | undefined;
+  /** A small text file and the version it was read at (for writeTextIfVersion), or undefined when it is missing. */
+  readVersioned(path: string): Promise<Versioned | undefined>;
+  /**
+   * Writes `text` only when the file is still at `version` (undefined: only when it does not
+   * exist); false when another writer got there first. Two writers never both succeed.
+   */
+  writeTextIfVersion(path: string, text: string, version: string | undefined): Promise<boolean>;
+}
+
+/** A file's text and an opaque version: a GCS generation, or a digest of a local file. */
+export interface Versioned {
+  text: string;
+  version: string;
 }
 
 export class NotFoundError extends Error {

@@ -1,0 +1,110 @@
+import type { Logger } from 'pino';
+import { advanceCursor } from '../runtime/advance-cursor.js';
+import type { DayWindow } from '../runtime/choose-window.js';
+import { stageCompletion } from '../runtime/completion.js';
+import { readCursor, updateCursor, type CursorState, type GivenUpItem } from '../runtime/cursor.js';
+import { readManifests } from '../runtime/manifest.js';
+import { cursorCarriedItems, cursorLagDays, itemsGivenUpTotal } from '../runtime/metrics.js';
+import { readStageRows } from '../runtime/part-io.js';
+import type { RunRef } from '../runtime/run-layout.js';
+import type { Storage } from '../runtime/storage/storage.js';
+import { PRODUCT_VERSION } from '../runtime/version.js';
+import { STAGES, STAGE_FOLDERS } from '../stage-table.js';
+import { cursorLag } from '../runtime/cursor-lag.js';
+import { isIsoDay } from '../runtime/calendar.js';
+import { reconcileRun } from './verify.js';
+
+/** What a committed run recorded beside its stages: `{dataset}/{runId}/_commit.json`. */
+export interface CommitRecord {
+  dataset: string;
+  runId: string;
+  window: DayWindow;
+  committedAt: string;
+  cursorBefore: string | null;
+  cursorAfter: string;
+  moved: boolean;
+  reason: string;
+  /** Items fetched for good, and items that failed and are carried to the next runs. */
+  done: number;
+  failed: number;
+  carriedAfter: number;
+  givenUp: GivenUpItem[];
+  productVersion: string;
+}
+
+export function commitPath(run: RunRef): string {
+  return `${run.dataset}/${run.runId}/_commit.json`;
+}
+
+/**
+ * Commits a run once its last stage is complete and its manifests reconcile: the dataset's
+ * cursor moves (advanceCursor's rule), the items that failed are carried to the next runs or
+ * given up, and the run's commit record is written. Returns undefined, changing nothing, while
+ * the run is not complete or does not add up. Safe to call again for the same run.
+ */
+export async function commitRunIfComplete(storage: Storage, run: RunRef, settings: { maxItemAttempts: number }, logger: Logger): Promise<CommitRecord | undefined> {
+  const last = STAGES[STAGES.length - 1]!;
+  if (!(await stageCompletion(storage, run, STAGE_FOLDERS[last])).complete) return undefined;
+  const reconciliation = await reconcileRun(storage, run);
+  if (!reconciliation.ok) {
+    logger.warn({ event: 'run_not_committed', run }, `commit: ${run.dataset}/${run.runId} does not reconcile (see \`titelive-etl verify\`); the cursor does not move`);
+    return undefined;
+  }
+  const plan = (await readManifests(storage, run, STAGE_FOLDERS.plan))[0];
+  const window = plan?.details.window as DayWindow | undefined;
+  if (!window) return undefined;
+
+  const days = new Map<string, string>();
+  for await (const row of readStageRows(storage, [plan!], { columns: ['ean', 'day'] })) days.set(String(row.ean), String(row.day));
+  const done: string[] = [];
+  const failed: Array<{ key: string; day: string; error: string }> = [];
+  for await (const row of readStageRows(storage, await readManifests(storage, run, STAGE_FOLDERS.fetch), { columns: ['ean', 'status', 'error'] })) {
+    const key = String(row.ean);
+    if (row.status === 'failed') failed.push({ key, day: days.get(key) ?? window.start, error: String(row.error ?? 'failed') });
+    else done.push(key);
+  }
+
+  const committedAt = new Date().toISOString();
+  let outcome: ReturnType<typeof advanceCursor> | undefined;
+  const { before, after } = await updateCursor(storage, run.dataset, (current) => {
+    outcome = advanceCursor(current, run.dataset, { runId: run.runId, window, done, failed, maxItemAttempts: settings.maxItemAttempts, committedAt });
+    return outcome.next;
+  });
+  const record: CommitRecord = {
+    dataset: run.dataset,
+    runId: run.runId,
+    window,
+    committedAt,
+    cursorBefore: before?.end ?? null,
+    cursorAfter: after!.end,
+    moved: outcome!.moved,
+    reason: outcome!.reason,
+    done: done.length,
+    failed: failed.length,
+    carriedAfter: Object.keys(after!.carried).length,
+    givenUp: outcome!.givenUp,
+    productVersion: PRODUCT_VERSION,
+  };
+  await storage.writeText(commitPath(run), `${JSON.stringify(record, null, 2)}\n`);
+  reportCursor(after!, isIsoDay(run.runId) ? run.runId : undefined);
+  itemsGivenUpTotal.inc({ category: run.dataset }, record.givenUp.length);
+  logger.info({ event: 'run_committed', window, cursor: record.cursorAfter, moved: record.moved, failed: record.failed, carried: record.carriedAfter, givenUp: record.givenUp.length }, `commit: ${run.dataset}/${run.runId} committed (window ${window.start} … ${window.end}); ${record.reason}; ${record.carriedAfter} item(s) carried to the next runs`);
+  for (const item of record.givenUp) {
+    logger.warn({ event: 'anomaly', anomaly: 'item_given_up', key: item.key, attempts: item.attempts, firstRunId: item.firstRunId, error: item.lastError }, `commit: ${item.key} failed in ${item.attempts} committed runs (first ${item.firstRunId}, last error: ${item.lastError}); given up — it is no longer planned (see \`titelive-etl cursor\`)`);
+  }
+  return record;
+}
+
+/** The commit record of a run, if it committed. */
+export async function readCommitRecord(storage: Storage, run: RunRef): Promise<CommitRecord | undefined> {
+  const found = await storage.readVersioned(commitPath(run));
+  return found === undefined ? undefined : (JSON.parse(found.text) as CommitRecord);
+}
+
+/** The cursor's gauges: its lag behind today and the items it carries. */
+export function reportCursor(state: CursorState, today?: string): void {
+  cursorLagDays.set({ category: state.dataset }, cursorLag(state.end, today));
+  cursorCarriedItems.set({ category: state.dataset }, Object.keys(state.carried).length);
+}
+
+export { readCursor };
