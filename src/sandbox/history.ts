@@ -38,7 +38,7 @@ export interface TruthEntry {
   deleted: boolean;
 }
 
-interface Change {
+export interface Change {
   day: string;
   visibleOn: string;
   kind: 'create' | 'modify' | 'delete';

@@ -252,6 +252,7 @@ export class Sandbox {
     if (eans.length > 250) return send(response, 400, { error: 'at most 250 EANs per call' });
     if (eans.some((ean) => this.faults.failingEans.includes(ean))) {
       this.stats.status5xx += 1;
+      response.setHeader('retry-after', String(this.faults.retryAfterSeconds));
       return send(response, 500, { error: 'internal server error' });
     }
     const entries: TiteliveProduct[] = [];

@@ -72,7 +72,7 @@ describe('accounting and verify', function () {
       const edited = await verify();
       expect(edited.code).to.equal(4);
       expect(edited.stdout).to.match(/^fetch +2\/2 .* FAILED$/m);
-      expect(edited.stdout).to.match(/fetch: in ≠ plan's planned: [\d,]+ vs [\d,]+ \(2 missing\)/);
+      expect(edited.stdout).to.match(/fetch: in ≠ plan's planned \+ carried: [\d,]+ vs [\d,]+ \(2 missing\)/);
       expect(edited.stdout).to.contain('fetch: shard 1: its parts hold');
       expect(edited.stderr).to.contain('verify paper/2024-01-08').and.contain("fetch: in ≠ plan's planned");
 

@@ -41,10 +41,11 @@ describe('config', () => {
     expect(() => resolveShard({}, { JOB_COMPLETION_INDEX: '4', SHARD_COUNT: '4' })).to.throw(ConfigError, /between 0 and 3/);
   });
 
-  it('resolves the window from dates or from --window-days ending at the run date', () => {
-    expect(resolveWindow({ 'window-days': 7 }, {}, '2024-01-08')).to.deep.equal({ start: '2024-01-01', end: '2024-01-08' });
-    expect(resolveWindow({ 'min-modified-date': '2024-01-01', 'max-modified-date': '2024-01-08' }, {}, 'x')).to.deep.equal({ start: '2024-01-01', end: '2024-01-08' });
-    expect(resolveWindow({}, {}, '2024-03-01')).to.deep.equal({ start: '2024-02-29', end: '2024-03-01' });
+  it('resolves the window from dates, or leaves its start to the cursor with --window-days, --lookback-days and --max-catch-up-days', () => {
+    expect(resolveWindow({ 'window-days': 7 }, {}, '2024-01-08')).to.deep.equal({ end: '2024-01-08', days: 7, lookbackDays: 7, maxCatchUpDays: 62 });
+    expect(resolveWindow({ 'min-modified-date': '2024-01-01', 'max-modified-date': '2024-01-08' }, {}, 'x')).to.deep.include({ start: '2024-01-01', end: '2024-01-08' });
+    expect(resolveWindow({}, { LOOKBACK_DAYS: '0', MAX_CATCH_UP_DAYS: '10' }, '2024-03-01')).to.deep.equal({ end: '2024-03-01', days: 1, lookbackDays: 0, maxCatchUpDays: 10 });
+    expect(() => resolveWindow({}, { LOOKBACK_DAYS: '-1' }, '2024-03-01')).to.throw(ConfigError, /LOOKBACK_DAYS/);
     expect(() => resolveWindow({ 'min-modified-date': '2024-02-30' }, {}, '2024-03-01')).to.throw(ConfigError, /--min-modified-date.*YYYY-MM-DD/);
     expect(() => resolveWindow({ 'min-modified-date': '2024-01-09', 'max-modified-date': '2024-01-08' }, {}, 'x')).to.throw(ConfigError, /empty/);
   });
