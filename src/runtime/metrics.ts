@@ -60,13 +60,13 @@ export const httpSocketsInUse = gauge('titelive_etl_http_sockets_in_use', ['host
 
 export const httpSocketsOpened = gauge('titelive_etl_http_sockets_opened', ['host'], 'Sockets opened to an upstream host since the job started: with keep-alive, at most the cap.');
 
-export const cursorLagDays = gauge('titelive_etl_cursor_lag_days', [], 'Days between the cursor (the end of the days covered by committed runs) and the day it was reported (the run date when it commits): 0 when the last run committed.');
+export const cursorLagDays = gauge('titelive_etl_cursor_lag_days', ['category'], 'Days between the cursor (the end of the days covered by committed runs) and the day it was reported (the run date when it commits): 0 when the last run committed.');
 
-export const cursorEndTimestampSeconds = gauge('titelive_etl_cursor_end_timestamp_seconds', [], 'The cursor as Unix time (midnight UTC of its day): the alerts compute the lag from it with time(), so a run that never reports still shows.');
+export const cursorEndTimestampSeconds = gauge('titelive_etl_cursor_end_timestamp_seconds', ['category'], 'The cursor as Unix time (midnight UTC of its day): the alerts compute the lag from it with time(), so a run that never reports still shows. Labelled by category so that a process that never reads the cursor exports no series.');
 
-export const cursorCarriedItems = gauge('titelive_etl_cursor_carried_items', [], 'Items (EANs) that failed in a committed run and are planned again by the next runs.');
+export const cursorCarriedItems = gauge('titelive_etl_cursor_carried_items', ['category'], 'Items (EANs) that failed in a committed run and are planned again by the next runs.');
 
-export const itemsGivenUpTotal = counter('titelive_etl_items_given_up_total', [], 'Items (EANs) given up after failing in --max-item-attempts committed runs: no longer planned, listed by `titelive-etl cursor`.');
+export const itemsGivenUpTotal = counter('titelive_etl_items_given_up_total', ['category'], 'Items (EANs) given up after failing in --max-item-attempts committed runs: no longer planned, listed by `titelive-etl cursor`.');
 
 export function statusClass(status: number | undefined): string {
   if (status === undefined) return 'error';

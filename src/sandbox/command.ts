@@ -13,7 +13,9 @@ export const SANDBOX_OPTIONS: Record<string, Options> = {
   products: { type: 'number', group: GROUP, describe: 'Products per category (default 5000)' },
   seed: { type: 'number', group: GROUP, describe: 'Catalog seed: the same seed gives the same catalog (default 1)' },
   days: { type: 'number', group: GROUP, describe: 'Products are modified over this many days (default 30)' },
-  'end-day': { type: 'string', group: GROUP, describe: 'Last modification day, YYYY-MM-DD (default today)' },
+  'end-day': { type: 'string', group: GROUP, describe: 'Last modification day, YYYY-MM-DD (default today; with --history-start, the day before it)' },
+  'history-start': { type: 'string', group: GROUP, describe: 'A catalogue that changes day by day from this day (YYYY-MM-DD): products modified, created, deleted, some changes shown late; POST /_sandbox/clock {"day"} moves its clock, GET /_sandbox/truth?base=paper lists every EAN as the API shows it' },
+  clock: { type: 'string', group: GROUP, describe: 'With --history-start: the day the catalogue is seen at (default today)' },
   'rate-limit': { type: 'number', group: FAULTS, describe: 'API requests per second allowed; beyond: 429 + Retry-After (default 0 = no limit)' },
   'latency-ms': { type: 'number', group: FAULTS, describe: 'Delay added to every answer (default 0)' },
   'error-rate': { type: 'number', group: FAULTS, describe: 'Fraction of API requests answered 500/502/503 (default 0)' },
@@ -39,7 +41,10 @@ export async function runSandboxCommand(argv: Argv): Promise<number> {
     products: parseInteger(read(argv, 'products'), { min: 1, max: 10_000_000 }) ?? 5_000,
     seed: parseInteger(read(argv, 'seed')) ?? 1,
     days: parseInteger(read(argv, 'days'), { min: 1, max: 3_650 }) ?? 30,
-    endDay: read(argv, 'end-day').raw ? parseIsoDay(read(argv, 'end-day').raw as string, '--end-day') : today(),
+    ...(read(argv, 'end-day').raw || !read(argv, 'history-start').raw ? { endDay: read(argv, 'end-day').raw ? parseIsoDay(read(argv, 'end-day').raw as string, '--end-day') : today() } : {}),
+    ...(read(argv, 'history-start').raw
+      ? { history: { start: parseIsoDay(read(argv, 'history-start').raw as string, '--history-start'), clock: read(argv, 'clock').raw ? parseIsoDay(read(argv, 'clock').raw as string, '--clock') : today() } }
+      : {}),
     faults: {
       rateLimit: parseNumber(read(argv, 'rate-limit'), { min: 0 }) ?? 0,
       latencyMs: parseInteger(read(argv, 'latency-ms'), { min: 0 }) ?? 0,
@@ -61,7 +66,7 @@ export async function runSandboxCommand(argv: Argv): Promise<number> {
       `export TITELIVE_API_URL=${sandbox.apiUrl}`,
       `export TITELIVE_LOGIN_URL=${sandbox.loginUrl}`,
       `export TITELIVE_USERNAME=${SANDBOX_USERNAME} TITELIVE_PASSWORD=${SANDBOX_PASSWORD}`,
-      `stats: ${sandbox.url}/_sandbox/stats   faults: ${sandbox.url}/_sandbox/faults`,
+      `stats: ${sandbox.url}/_sandbox/stats   faults: ${sandbox.url}/_sandbox/faults${sandbox.history ? `   clock: ${sandbox.url}/_sandbox/clock (at ${sandbox.history.today})   truth: ${sandbox.url}/_sandbox/truth?base=paper` : ''}`,
       '',
     ].join('\n'),
   );

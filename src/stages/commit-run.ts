@@ -87,7 +87,7 @@ export async function commitRunIfComplete(storage: Storage, run: RunRef, setting
   };
   await storage.writeText(commitPath(run), `${JSON.stringify(record, null, 2)}\n`);
   reportCursor(after!, isIsoDay(run.runId) ? run.runId : undefined);
-  itemsGivenUpTotal.inc(record.givenUp.length);
+  itemsGivenUpTotal.inc({ category: run.dataset }, record.givenUp.length);
   logger.info({ event: 'run_committed', window, cursor: record.cursorAfter, moved: record.moved, failed: record.failed, carried: record.carriedAfter, givenUp: record.givenUp.length }, `commit: ${run.dataset}/${run.runId} committed (window ${window.start} … ${window.end}); ${record.reason}; ${record.carriedAfter} item(s) carried to the next runs`);
   for (const item of record.givenUp) {
     logger.warn({ event: 'anomaly', anomaly: 'item_given_up', key: item.key, attempts: item.attempts, firstRunId: item.firstRunId, error: item.lastError }, `commit: ${item.key} failed in ${item.attempts} committed runs (first ${item.firstRunId}, last error: ${item.lastError}); given up — it is no longer planned (see \`titelive-etl cursor\`)`);
@@ -103,9 +103,10 @@ export async function readCommitRecord(storage: Storage, run: RunRef): Promise<C
 
 /** The cursor's gauges: its lag behind today and the items it carries. */
 export function reportCursor(state: CursorState, today?: string): void {
-  cursorLagDays.set(cursorLag(state.end, today));
-  cursorEndTimestampSeconds.set(Date.parse(`${state.end}T00:00:00Z`) / 1000);
-  cursorCarriedItems.set(Object.keys(state.carried).length);
+  const category = state.dataset;
+  cursorLagDays.set({ category }, cursorLag(state.end, today));
+  cursorEndTimestampSeconds.set({ category }, Date.parse(`${state.end}T00:00:00Z`) / 1000);
+  cursorCarriedItems.set({ category }, Object.keys(state.carried).length);
 }
 
 export { readCursor };

@@ -62,7 +62,10 @@ export interface CopyComparison {
   missing: string[];
   stale: string[];
   deletionNotMarked: string[];
-  /** Of the wrong ones, those whose product had a change the API showed late, or made the day before a failed run. */
+  /** Expected EANs whose product had a change the API showed late, or made the day before a failed run… */
+  late: number;
+  outage: number;
+  /** …and, of the wrong ones, those. */
   wrongLate: number;
   wrongOutage: number;
 }
@@ -74,8 +77,13 @@ export interface ContinuityResult {
   truth: TruthEntry[];
 }
 
+/** The scenario's sandbox (not started): the same catalogue and history for a given scenario, to pick EANs from before running it. */
+export function continuitySandbox(options: Pick<ContinuityOptions, 'products' | 'start' | 'failingEans'>): Sandbox {
+  return new Sandbox({ products: options.products, seed: 7, history: { start: options.start }, faults: { retryAfterSeconds: 0.02, failingEans: [...(options.failingEans ?? [])] } });
+}
+
 export async function runContinuity(options: ContinuityOptions): Promise<ContinuityResult> {
-  const sandbox = new Sandbox({ products: options.products, seed: 7, history: { start: options.start }, faults: { retryAfterSeconds: 0.02, failingEans: [...(options.failingEans ?? [])] } });
+  const sandbox = continuitySandbox(options);
   await sandbox.start();
   const initialStart = addDays(options.start, -31);
   const days: DayResult[] = [];
@@ -127,6 +135,9 @@ async function runDay(sandbox: Sandbox, day: string, window: Record<string, stri
     MAX_ITEM_ATTEMPTS: String(options.maxItemAttempts ?? 5),
     MONGODB_URI: options.mongoUri,
     MONGODB_DATABASE: options.database,
+    // FerretDB 1.24 never answers update commands that add up to about 100 statements at once
+    // (../shared/DESIGN.md, "Test services"): 2 shards × 2 bulks in flight × 20 stay under it.
+    MONGODB_BATCH_SIZE: process.env.MONGODB_URI ? '1000' : '20',
     IMAGES_URL: `${options.dataUrl}/images`,
     IMAGE_HOSTS: new URL(sandbox.url).origin,
     LOG_LEVEL: 'warn',
@@ -136,9 +147,14 @@ async function runDay(sandbox: Sandbox, day: string, window: Record<string, stri
     const shards = stage.sharded ? options.shards ?? stage.defaultShards : 1;
     const startedAt = Date.now();
     const codes = await Promise.all(
-      Array.from({ length: shards }, (_, index) => {
+      Array.from({ length: shards }, async (_, index) => {
         const shardEnv = { ...env, ...(stage.sharded ? { SHARD_COUNT: String(shards), JOB_COMPLETION_INDEX: String(index), PARALLELISM: String(shards) } : {}) };
-        return options.runner === 'process' ? runShardProcess(stage.name, shardEnv) : runShardInProcess(stage, shardEnv, options);
+        // As the chart's Jobs do: exit 1 is retried (backoffLimitPerIndex 3, plan's backoffLimit 2), 2 and 3 are not.
+        let code = 1;
+        for (let attempt = 0; attempt <= (stage.sharded ? 3 : 2) && code === 1; attempt++) {
+          code = options.runner === 'process' ? await runShardProcess(stage.name, shardEnv) : await runShardInProcess(stage, shardEnv, options);
+        }
+        return code;
       }),
     );
     seconds[stage.name] = (Date.now() - startedAt) / 1000;
@@ -176,7 +192,7 @@ async function compareCopy(options: ContinuityOptions, truth: TruthEntry[], init
     const documents = new Map<string, Record<string, unknown>>();
     const cursor = client.db(options.database).collection<{ _id: string }>('products').find({}, { projection: { titre: 1, article_prix: 1, article_datemodification: 1, deletedAt: 1 } });
     for await (const document of cursor) documents.set(String(document._id), document as Record<string, unknown>);
-    const comparison: CopyComparison = { expected: 0, right: 0, missing: [], stale: [], deletionNotMarked: [], wrongLate: 0, wrongOutage: 0 };
+    const comparison: CopyComparison = { expected: 0, right: 0, missing: [], stale: [], deletionNotMarked: [], late: 0, outage: 0, wrongLate: 0, wrongOutage: 0 };
     for (const entry of truth) {
       if (!keepArticle({ datemodification: entry.datemodification ?? undefined }, initialStart)) continue;
       comparison.expected += 1;
@@ -186,14 +202,18 @@ async function compareCopy(options: ContinuityOptions, truth: TruthEntry[], init
         if (document && !document.deletedAt) wrong = comparison.deletionNotMarked;
       } else if (!document || document.deletedAt) wrong = comparison.missing;
       else if (document.titre !== entry.titre || numberOrNull(document.article_prix) !== entry.prix || (document.article_datemodification ?? null) !== entry.datemodification) wrong = comparison.stale;
+      const changes = sandbox.history!.changes('paper', sandbox.catalog.locate('paper', entry.ean)!.index);
+      const late = changes.some((change) => change.visibleOn > addDays(change.day, 1));
+      const outage = changes.some((change) => options.outageDays.includes(addDays(change.day, 1)));
+      comparison.late += late ? 1 : 0;
+      comparison.outage += outage ? 1 : 0;
       if (!wrong) {
         comparison.right += 1;
         continue;
       }
       wrong.push(entry.ean);
-      const changes = sandbox.history!.changes('paper', sandbox.catalog.locate('paper', entry.ean)!.index);
-      if (changes.some((change) => change.visibleOn > addDays(change.day, 1))) comparison.wrongLate += 1;
-      if (changes.some((change) => options.outageDays.includes(addDays(change.day, 1)))) comparison.wrongOutage += 1;
+      comparison.wrongLate += late ? 1 : 0;
+      comparison.wrongOutage += outage ? 1 : 0;
     }
     return comparison;
   } finally {

@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
+import { addDays, today } from '../../src/runtime/calendar.js';
 import { readManifests } from '../../src/runtime/manifest.js';
 import { LocalStorage } from '../../src/runtime/storage/local-storage.js';
 import { SANDBOX_PASSWORD, SANDBOX_USERNAME, Sandbox } from '../../src/sandbox/server.js';
@@ -102,6 +103,23 @@ describe('metrics in a real Prometheus (scrape and Pushgateway)', function () {
     expect(await pushedShards('parse')).to.deep.equal(['0', '1', '2']);
     expect((await runCli(args, { ...env, SHARD_COUNT: '1', JOB_COMPLETION_INDEX: '0' })).code).to.equal(3);
     expect(await pushedShards('parse')).to.deep.equal(['0']);
+  });
+
+  it("raises the cursor's lag alerts from what `titelive-etl cursor` pushes: the warning past 2 days, the critical one past the lookback", async () => {
+    const dataUrl = await tempDir();
+    const cursorAlert = async (name: string) => {
+      const response = (await (await fetch(`${stack.prometheusUrl}/api/v1/alerts`)).json()) as { data: { alerts: Array<{ labels: Record<string, string>; state: string }> } };
+      return response.data.alerts.find((alert) => alert.labels.alertname === name && alert.labels.category === 'paper')?.state;
+    };
+    const set = (daysAgo: number) => runCli(['cursor', '--category', 'paper', '--data-url', dataUrl, '--set', addDays(today(), -daysAgo)], { PUSHGATEWAY_URL: stack.pushgatewayUrl });
+    expect((await set(1)).code).to.equal(0);
+    await waitFor(async () => (await promQuery(stack.prometheusUrl, 'titelive_etl_cursor_lag_days{category="paper"}'))[0]?.value === 1, 'the lag pushed', 20_000);
+    expect(await cursorAlert('TiteliveEtlCursorLagging'), 'one day behind is a daily schedule').to.equal(undefined);
+    expect((await set(4)).code).to.equal(0);
+    await waitFor(async () => (await cursorAlert('TiteliveEtlCursorLagging')) === 'pending', 'TiteliveEtlCursorLagging pending', 30_000);
+    expect(await cursorAlert('TiteliveEtlCursorBehindLookback')).to.equal(undefined);
+    expect((await set(10)).code).to.equal(0);
+    await waitFor(async () => (await cursorAlert('TiteliveEtlCursorBehindLookback')) === 'pending', 'TiteliveEtlCursorBehindLookback pending', 30_000);
   });
 
   async function alertState(name: string): Promise<string | undefined> {
