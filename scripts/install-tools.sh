@@ -133,6 +133,12 @@ install_python_packages() {
   echo "$wanted" >"$stamp"
 }
 
+# `install-tools.sh ferretdb`: only the MongoDB-compatible server that `npm run demo` loads into.
+if [[ "${1:-}" == ferretdb ]]; then
+  install_ferretdb
+  exit 0
+fi
+
 install_python_packages
 install_go_tool fake-gcs-server github.com/fsouza/fake-gcs-server "$FAKE_GCS_SERVER_VERSION"
 install_helm

@@ -50,7 +50,7 @@ export async function stageCommand<Config extends object>(
     exitOnConfigError(name, new ConfigError(`--metrics-port / METRICS_PORT: cannot serve metrics on port ${telemetryConfig.metricsPort} (${messageOf(error)})`));
     return;
   }
-  const code = await runJob({ name, logger }, async (context) => {
+  const code = await runJob({ name, logger, drainMs: numberOption(argv, env, 'drain-seconds') * 1000 }, async (context) => {
     if (!(await alreadyComplete(name, config, argv, logger))) {
       const manifest = await work(config, context);
       if (!manifest) return;

@@ -187,7 +187,8 @@ export async function resolveLoadConfig(argv: Argv, env: Env): Promise<LoadConfi
   const collection = stringOption(argv, env, 'collection');
   const batchSize = numberOption(argv, env, 'write-batch-size');
   const maxFailureRatio = numberOption(argv, env, 'max-failure-ratio');
-  return { ...run, shard, mongodbUri, database, collection, batchSize, maxFailureRatio };
+  const timeoutMs = numberOption(argv, env, 'mongodb-timeout-ms');
+  return { ...run, shard, mongodbUri, database, collection, batchSize, maxFailureRatio, timeoutMs };
 }
 
 export async function resolveShardedRunConfig(argv: Argv, env: Env): Promise<ShardedRunConfig> {

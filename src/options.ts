@@ -72,6 +72,7 @@ export const OPTIONS = {
   'mongodb-uri': { env: 'MONGODB_URI', group: LOAD, type: 'string', required: true, describe: 'Load: the MongoDB connection string (or MONGODB_URI_FILE, a mounted Secret); never logged' },
   database: { env: 'MONGODB_DATABASE', group: LOAD, type: 'string', default: 'titelive', describe: 'Load: the database' },
   collection: { env: 'MONGODB_COLLECTION', group: LOAD, type: 'string', default: 'products', describe: 'Load: the collection' },
+  'mongodb-timeout-ms': { env: 'MONGODB_TIMEOUT_MS', group: LOAD, type: 'number', integer: true, min: 1_000, max: 3_600_000, default: 120_000, describe: 'Load: the longest one MongoDB operation (a bulk write, a lookup, a batch of the scan) may take; past it the shard exits 1 so that Kubernetes retries it' },
   'write-batch-size': { env: 'MONGODB_BATCH_SIZE', group: LOAD, type: 'number', integer: true, min: 1, max: 100_000, default: 1_000, describe: 'Load: documents per unordered bulk write' },
   'shard-index': { env: 'JOB_COMPLETION_INDEX', group: SHARD, type: 'number', integer: true, min: 0, default: 0, describe: 'This shard (0-based); Kubernetes Indexed Jobs set JOB_COMPLETION_INDEX' },
   'shard-count': { env: 'SHARD_COUNT', group: SHARD, type: 'number', integer: true, min: 1, max: 100_000, default: 1, describe: 'Number of shards of this stage' },
@@ -98,6 +99,7 @@ export const OPTIONS = {
   'owner-job': { env: 'PIPELINE_JOB_NAME', group: KUBERNETES, type: 'string', describe: "The pipeline's own Job, made owner of the stage Jobs so that deleting it deletes them (the chart sets it)" },
   stages: { env: 'PIPELINE_STAGES', group: KUBERNETES, type: 'string', defaultText: 'every stage, in run order', describe: 'Stages to run, in order, comma-separated' },
   'poll-interval-ms': { env: 'POLL_INTERVAL_MS', group: KUBERNETES, type: 'number', integer: true, min: 100, max: 600_000, default: 5_000, describe: "How often the pipeline reads a stage Job's status, in ms" },
+  'drain-seconds': { env: 'DRAIN_SECONDS', group: LOG, type: 'number', integer: true, min: 1, max: 3_600, default: 20, describe: "After SIGTERM/SIGINT, the longest a command waits for its work to stop before it exits (143/130, no manifest) even if a call hangs; keep it under the pod's terminationGracePeriodSeconds (the chart: 20 and 30)" },
   'log-level': { env: 'LOG_LEVEL', group: LOG, type: 'string', choices: ['trace', 'debug', 'info', 'warn', 'error'], default: 'info', describe: 'trace|debug|info|warn|error' },
   'log-format': { env: 'LOG_FORMAT', group: LOG, type: 'string', choices: ['json', 'pretty', 'auto'], default: 'auto', describe: 'json|pretty|auto: auto is pretty on a terminal, JSON otherwise' },
 } as const satisfies Record<string, OptionSpec>;
@@ -135,4 +137,4 @@ export const TITELIVE_OPTIONS: OptionName[] = [
   'rate-limit', 'parallelism', 'concurrency', 'max-sockets', 'http-timeout-ms', 'max-attempts',
 ];
 export const SHARD_OPTIONS: OptionName[] = ['shard-index', 'shard-count', 'skip-complete-shards'];
-export const OBSERVABILITY_OPTIONS: OptionName[] = ['log-level', 'log-format', 'metrics-port', 'pushgateway-url', 'retry-limit', 'failures-so-far'];
+export const OBSERVABILITY_OPTIONS: OptionName[] = ['log-level', 'log-format', 'metrics-port', 'pushgateway-url', 'retry-limit', 'failures-so-far', 'drain-seconds'];

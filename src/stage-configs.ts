@@ -137,6 +137,8 @@ export interface LoadConfig {
   collection: string;
   /** Documents per unordered bulk write. */
   batchSize: number;
+  /** The longest one MongoDB operation may take, in ms. */
+  timeoutMs?: number;
   /** Above this share of the shard's documents rejected, the shard exits 1 without a manifest. */
   maxFailureRatio: number;
 }

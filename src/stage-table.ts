@@ -115,7 +115,7 @@ export const STAGE_TABLE = [
     sharded: true,
     defaultShards: 2,
     describe: "Upsert this shard's articles into MongoDB: one document per EAN, written only when its content changed; deleted EANs marked",
-    options: [...RUN_OPTIONS, ...SHARD_OPTIONS, 'mongodb-uri', 'database', 'collection', 'write-batch-size', 'max-failure-ratio', 'max-item-attempts', ...OBSERVABILITY_OPTIONS],
+    options: [...RUN_OPTIONS, ...SHARD_OPTIONS, 'mongodb-uri', 'database', 'collection', 'write-batch-size', 'mongodb-timeout-ms', 'max-failure-ratio', 'max-item-attempts', ...OBSERVABILITY_OPTIONS],
     examples: [['MONGODB_URI=mongodb://… $0 load --category paper --run-id 2024-01-08 --data-url ./data --shard-index 0 --shard-count 2', '']],
     config: 'load',
     run: async (config, context) => (await import('./stages/load.js')).runLoad(config, context),

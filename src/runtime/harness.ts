@@ -11,6 +11,8 @@ export interface JobContext {
 export interface JobOptions {
   name: string;
   logger: Logger;
+  /** After a stop signal, the longest the work may take to wind down before the process exits anyway. */
+  drainMs?: number;
 }
 
 /**
@@ -32,6 +34,13 @@ export async function runJob(options: JobOptions, work: (context: JobContext) =>
     }
     logger.warn({ signal: signalName }, `${name}: ${signalName} received, stopping; no manifest will be written for unfinished work`);
     controller.abort(new StoppedError(signalName));
+    // A call that ignores the abort (a hung server) must not keep the pod past its grace period.
+    if (options.drainMs !== undefined) {
+      setTimeout(() => {
+        logger.error({ event: 'drain_timeout', signal: signalName, drainMs: options.drainMs }, `${name}: work still running ${options.drainMs! / 1000} s after ${signalName}; exiting now without a manifest`);
+        process.exit(signalName === 'SIGINT' ? ExitCode.INTERRUPTED : ExitCode.TERMINATED);
+      }, options.drainMs).unref();
+    }
   };
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);

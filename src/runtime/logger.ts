@@ -66,7 +66,6 @@ export function createLogger(options: LoggerOptions = {}): Logger {
       // The message already says what happened; the fields stay in the JSON format.
       hideObject: true,
       translateTime: 'HH:MM:ss',
-      singleLine: true,
     });
     return pino(pinoOptions, stream);
   }

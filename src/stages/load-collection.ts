@@ -33,9 +33,11 @@ export async function bulkWrite(
   try {
     await collection.bulkWrite(operations, { ordered: false, writeConcern: { w: 'majority' } });
   } catch (error) {
-    const writeErrors = (error as { writeErrors?: unknown }).writeErrors;
-    if (!writeErrors) throw error;
-    for (const writeError of [writeErrors].flat() as Array<{ index: number; errmsg?: string; code?: number }>) {
+    // Only documents the server refused are rejections; a bulk that failed as a whole (a timeout,
+    // a lost connection) comes with no write error, and nothing of it may be counted as written.
+    const writeErrors = [(error as { writeErrors?: unknown }).writeErrors ?? []].flat() as Array<{ index: number; errmsg?: string; code?: number }>;
+    if (writeErrors.length === 0) throw error;
+    for (const writeError of writeErrors) {
       failed.set(writeError.index, `${writeError.errmsg ?? 'rejected'}${writeError.code === undefined ? '' : ` (code ${writeError.code})`}`);
     }
   }

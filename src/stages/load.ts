@@ -49,7 +49,8 @@ export async function runLoad(config: LoadConfig, { logger, signal }: JobContext
   for await (const row of readStageRows(storage, fetchManifests, { columns: ['ean', 'status'] })) if (row.status === 'deleted' && mine(row.ean)) deleted.push(String(row.ean));
   const total = productManifests.reduce((sum, manifest) => sum + manifestRows(manifest), 0);
 
-  const connection = await MongoConnection.connect(config.mongodbUri);
+  // Every round trip bounded (a bulk write, a lookup, each batch of a scan): a server that stops answering is a transient failure, not a pod held for hours.
+  const connection = await MongoConnection.connect(config.mongodbUri, config.timeoutMs === undefined ? {} : { socketTimeoutMS: config.timeoutMs });
   let states: StoredStates;
   const counts: Counts = { inserted: 0, updated: 0, unchanged: 0, deleted: 0, rejected: 0 };
   const rejections: Array<{ ean: string; reason: string }> = [];

@@ -1,6 +1,6 @@
 import { sumAccounting, unaccounted, type Accounting } from '../runtime/accounting.js';
 import { stageCompletion } from '../runtime/completion.js';
-import { ReconciliationError } from '../runtime/errors.js';
+import { ConfigError, ReconciliationError } from '../runtime/errors.js';
 import type { JobContext } from '../runtime/harness.js';
 import { manifestRows, type ShardManifest } from '../runtime/manifest.js';
 import { stageFolder, type RunRef } from '../runtime/run-layout.js';
@@ -125,6 +125,13 @@ export function formatReconciliation(reconciliation: Reconciliation): string {
   return `${lines.join('\n')}\n`;
 }
 
+/** A run with no stage at all: a run id or data URL that names nothing, said as such (exit 2), never "adds up". */
+async function noSuchRun(storage: Storage, run: RunRef): Promise<ConfigError> {
+  const runs = [...new Set((await storage.list(run.dataset)).map((path) => path.split('/')[1]).filter((id): id is string => id !== undefined && !id.startsWith('_') && !id.endsWith('.json')))].sort();
+  const known = runs.length === 0 ? `no run of ${run.dataset} at all under ${storage.locate(run.dataset)}` : `runs there: ${runs.slice(-5).join(', ')}${runs.length > 5 ? ` (and ${runs.length - 5} older)` : ''}`;
+  return new ConfigError(`${run.dataset} run '${run.runId}' has no stage in ${storage.locate(stageFolder(run, ''))} (${known}); check --run-id and --data-url`);
+}
+
 /** `titelive-etl verify`: prints the table; exits 4 (with the stages and numbers) when the run does not add up. */
 export async function runVerify(config: VerifyConfig, { logger }: JobContext, out: NodeJS.WritableStream = process.stdout): Promise<void> {
   await verifyRun(openStorage(config.dataUrl), { dataset: config.dataset, runId: config.runId }, logger, out);
@@ -133,6 +140,7 @@ export async function runVerify(config: VerifyConfig, { logger }: JobContext, ou
 /** Reconciles `run`, writes the table to `out`, and throws a ReconciliationError when it does not add up. */
 export async function verifyRun(storage: Storage, run: RunRef, logger: JobContext['logger'], out: NodeJS.WritableStream): Promise<Reconciliation> {
   const reconciliation = await reconcileRun(storage, run);
+  if (reconciliation.stages.every((stage) => stage.accounting === undefined)) throw await noSuchRun(storage, run);
   out.write(formatReconciliation(reconciliation));
   const problems = reconciliation.stages.flatMap((stage) => stage.checks.filter((check) => !check.ok).map((check) => `${stage.stage}: ${check.text}`));
   if (problems.length > 0) {

@@ -3,6 +3,7 @@ import { STAGE_RESOLVERS } from '../../src/config.js';
 import { addDays } from '../../src/runtime/calendar.js';
 import { readCursor, type CursorState } from '../../src/runtime/cursor.js';
 import { exitCodeOf } from '../../src/runtime/errors.js';
+import { readManifests } from '../../src/runtime/manifest.js';
 import { LocalStorage } from '../../src/runtime/storage/local-storage.js';
 import { SANDBOX_PASSWORD, SANDBOX_USERNAME, Sandbox } from '../../src/sandbox/server.js';
 import type { TruthEntry } from '../../src/sandbox/history.js';
@@ -53,6 +54,8 @@ export interface DayResult {
   apiRequests: number;
   searches: number;
   eanLookups: number;
+  /** EANs the run planned (and fetched). */
+  planned: number;
 }
 
 export interface CopyComparison {
@@ -97,9 +100,10 @@ export async function runContinuity(options: ContinuityOptions): Promise<Continu
       const window: Record<string, string> = initial || options.mode === 'fixed-window' ? { MIN_MODIFIED_DATE: initial ? initialStart : addDays(day, -1) } : { WINDOW_DAYS: '1' };
       const result = await runDay(sandbox, day, window, options);
       const stats = sandbox.getStats();
-      days.push({ ...result, apiRequests: stats.apiRequests, searches: stats.searches, eanLookups: stats.eanLookups });
+      const plan = (await readManifests(new LocalStorage(options.dataUrl), { dataset: 'paper', runId: day }, 'plan'))[0];
+      days.push({ ...result, apiRequests: stats.apiRequests, searches: stats.searches, eanLookups: stats.eanLookups, planned: plan?.counts.planned ?? 0 });
       const timings = Object.entries(result.seconds).map(([stage, taken]) => `${stage} ${taken.toFixed(1)} s`).join(', ');
-      options.progress?.(`${day}: ${result.ok ? 'committed' : `failed at ${result.failed?.stage} (exit ${result.failed?.code})`}, ${stats.apiRequests} API requests (${stats.searches} searches, ${stats.eanLookups} /ean); ${timings}`);
+      options.progress?.(`${day}: ${result.ok ? 'committed' : `failed at ${result.failed?.stage} (exit ${result.failed?.code})`}, ${stats.apiRequests} API requests (${stats.searches} searches, ${stats.eanLookups} /ean), ${plan?.counts.planned ?? 0} EANs planned; ${timings}`);
     }
     sandbox.faults.outage = false;
     const truth = sandbox.history!.truth('paper');

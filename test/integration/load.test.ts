@@ -19,7 +19,8 @@ import { runPlan } from '../../src/stages/plan.js';
 import { PRODUCTS_COLUMNS } from '../../src/titelive/product-columns.js';
 import { KeySet } from '../../src/runtime/key-set.js';
 import { StoredStates } from '../../src/stages/stored-states.js';
-import { runCli } from '../helpers/cli.js';
+import { runCli, startCli } from '../helpers/cli.js';
+import net from 'node:net';
 import { fetchConfig, planConfig, quietContext, tempDir } from '../helpers/run-stages.js';
 import { freePort, startMongo, type MongoServer } from '../helpers/services.js';
 
@@ -203,6 +204,35 @@ describe('load (MongoDB)', function () {
     expect(output).to.not.contain('etl-user');
   });
 
+  it('bounds a bulk write the server never answers (exit 1), and on SIGTERM exits 143 within the drain time, without a manifest', async () => {
+    const proxy = await silentOnWrites(new URL(mongo.uri));
+    const runId = '2024-02-01';
+    await derivedRun(runId, {});
+    try {
+      const uri = `mongodb://127.0.0.1:${proxy.port}/`;
+      const args = ['load', '--category', 'paper', '--run-id', runId, '--data-url', dataUrl, '--log-format', 'json'];
+      const env = { MONGODB_URI: uri, MONGODB_DATABASE: `hung_${process.pid}`, SHARD_COUNT: '1' };
+      const started = Date.now();
+      const timedOut = await runCli(args, { ...env, MONGODB_TIMEOUT_MS: '3000' });
+      expect(timedOut.code, timedOut.stderr.slice(-500)).to.equal(1);
+      expect(Date.now() - started, 'bounded by the operation timeout').to.be.below(30_000);
+      expect(proxy.swallowed(), 'the write reached the hung server').to.be.greaterThan(0);
+
+      const { child, done } = startCli(args, { ...env, MONGODB_TIMEOUT_MS: '600000', DRAIN_SECONDS: '3' });
+      const before = proxy.swallowed();
+      for (let waited = 0; proxy.swallowed() === before && waited < 30_000; waited += 100) await new Promise((resolve) => setTimeout(resolve, 100));
+      const signalled = Date.now();
+      child.kill('SIGTERM');
+      const stopped = await done;
+      expect(stopped.code).to.equal(143);
+      expect(Date.now() - signalled, 'within the drain time').to.be.below(8_000);
+      expect(stopped.stderr).to.contain('drain_timeout');
+      expect(await storage.exists(`paper/${runId}/load/_shards/00000.json`), 'no manifest').to.equal(false);
+    } finally {
+      await proxy.close();
+    }
+  });
+
   it('reads stored states the same way by _id lookups and by one scan', async () => {
     const stored = (await products().find({}, { projection: { _id: 1 } }).limit(30).toArray()).map((doc) => String(doc._id));
     const asked = [...stored.slice(0, 20), '0000000000000', 'not-an-ean'];
@@ -242,3 +272,40 @@ describe('load (MongoDB)', function () {
     expect(again.counts).to.include({ inserted: 0, updated: 0, rejected: 0 });
   });
 });
+
+/**
+ * A proxy to a MongoDB-compatible server that forwards everything until a write command (insert,
+ * update) arrives, then swallows it and never answers again: a server that hung mid-bulk.
+ */
+async function silentOnWrites(target: URL): Promise<{ port: number; swallowed: () => number; close: () => Promise<void> }> {
+  let swallowed = 0;
+  const sockets = new Set<net.Socket>();
+  const server = net.createServer((client) => {
+    const upstream = net.connect(Number(target.port), target.hostname);
+    sockets.add(client).add(upstream);
+    let hung = false;
+    client.on('data', (chunk: Buffer) => {
+      if (!hung && (chunk.includes('insert\0') || chunk.includes('update\0'))) hung = true;
+      if (hung) swallowed += 1;
+      else upstream.write(chunk);
+    });
+    upstream.on('data', (chunk: Buffer) => {
+      if (!hung) client.write(chunk);
+    });
+    const end = () => {
+      client.destroy();
+      upstream.destroy();
+    };
+    client.on('error', end).on('close', end);
+    upstream.on('error', end).on('close', end);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    port: (server.address() as net.AddressInfo).port,
+    swallowed: () => swallowed,
+    close: async () => {
+      for (const socket of sockets) socket.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}

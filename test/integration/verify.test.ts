@@ -100,6 +100,16 @@ describe('accounting and verify', function () {
     expect((await verify()).code).to.equal(0);
   });
 
+  it('verify of a run that does not exist exits 2, naming where it looked and the runs there are', async () => {
+    const missing = await runCli(['verify', '--category', 'paper', '--run-id', 'nope', '--data-url', dataUrl]);
+    expect(missing.code).to.equal(2);
+    expect(missing.stdout).not.to.contain('every input is accounted for');
+    expect(missing.stderr).to.contain(`paper run 'nope' has no stage in ${dataUrl}`).and.contain(`runs there: ${runId}`).and.contain('check --run-id and --data-url');
+    const empty = await runCli(['verify', '--category', 'paper', '--run-id', runId, '--data-url', await tempDir()]);
+    expect(empty.code).to.equal(2);
+    expect(empty.stderr).to.contain('no run of paper at all');
+  });
+
   it('verify fails when a stage is missing before one that ran', async () => {
     const folder = path.join(dataUrl, 'paper', runId, 'products', '_shards');
     const saved = await Promise.all(['00000.json', '00001.json'].map(async (name) => [name, await readFile(path.join(folder, name))] as const));

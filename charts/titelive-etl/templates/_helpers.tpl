@@ -78,6 +78,7 @@ metadata:
   {{- end }}
 spec:
   restartPolicy: Never
+  terminationGracePeriodSeconds: {{ $values.terminationGracePeriodSeconds }}
   serviceAccountName: {{ .serviceAccount }}
   automountServiceAccountToken: {{ .automountToken }}
   {{- with $values.priorityClassName }}
