@@ -54,6 +54,29 @@ export async function startFakeGcs(context: Mocha.Context): Promise<FakeGcs> {
   return { host, stop: () => stopChild(child) };
 }
 
+/**
+ * fake-gcs-server with `bucket` in it, set as STORAGE_EMULATOR_HOST for the code under test;
+ * `stop` puts the variable back as it was and stops the server.
+ */
+export async function startFakeGcsBucket(context: Mocha.Context, bucket: string): Promise<FakeGcs> {
+  const gcs = await startFakeGcs(context);
+  const previousHost = process.env.STORAGE_EMULATOR_HOST;
+  delete process.env.STORAGE_EMULATOR_HOST;
+  const { Storage } = await import('@google-cloud/storage');
+  const client = new Storage({ apiEndpoint: `http://${gcs.host}`, projectId: 'test-project' });
+  process.env.STORAGE_EMULATOR_HOST = `http://${gcs.host}`;
+  const [exists] = await client.bucket(bucket).exists();
+  if (!exists) await client.createBucket(bucket);
+  return {
+    host: gcs.host,
+    stop: async () => {
+      if (previousHost === undefined) delete process.env.STORAGE_EMULATOR_HOST;
+      else process.env.STORAGE_EMULATOR_HOST = previousHost;
+      await gcs.stop();
+    },
+  };
+}
+
 export function stopChild(child: ChildProcess): Promise<void> {
   return new Promise((resolve) => {
     if (child.exitCode !== null || child.signalCode !== null) return resolve();

@@ -60,18 +60,19 @@ describe('Helm chart: observability resources (real helm, promtool)', function (
   it('renders a PrometheusRule whose rules pass promtool check rules, with the thresholds from values', async function () {
     const promtool = spawnSync('sh', ['-c', 'command -v promtool'], { encoding: 'utf8' }).stdout.trim();
     if (!promtool) requireService(this, 'promtool (Debian package prometheus)');
-    const result = helm(this, ['template', 'etl', CHART, '--set', 'prometheusRule.enabled=true', '--set', 'prometheusRule.staleAfterHours=48', '--set', 'prometheusRule.labels.release=monitoring', '--set', 'prometheusRule.runbookBaseUrl=https://git.example/etl/docs/operations.md']);
+    const result = helm(this, ['template', 'etl', CHART, '--set', 'prometheusRule.enabled=true', '--set', 'prometheusRule.staleAfterHours=48', '--set', 'prometheusRule.labels.release=monitoring', '--set', 'prometheusRule.runbookBaseUrl=https://git.example/etl/docs/operations.md', '--set', 'prometheusRule.cursorWarningDays=3', '--set', 'prometheusRule.cursorCriticalDays=14']);
     expect(result.status, result.stderr).to.equal(0);
     const rule = documentOf(result.stdout, 'PrometheusRule');
     expect(rule).to.match(/release: monitoring/);
     const spec = rule.split(/^spec:\n/m)[1]!.split('\n').map((line) => line.slice(2)).join('\n');
     expect(spec).to.contain('> 48 * 3600').and.not.contain('> 26 * 3600');
-    expect(spec.match(/runbook_url: "https:\/\/git\.example\/etl\/docs\/operations\.md#titeliveetl[a-z]+"/g)).to.have.length(5);
+    expect(spec).to.contain('/ 86400) > 3\n').and.contain('/ 86400) >= 15\n');
+    expect(spec.match(/runbook_url: "https:\/\/git\.example\/etl\/docs\/operations\.md#titeliveetl[a-z]+"/g)).to.have.length(7);
     const file = path.join(await mkdtemp(path.join(tmpdir(), 'rules-')), 'rules.yaml');
     await writeFile(file, spec);
     const check = spawnSync(promtool, ['check', 'rules', file], { encoding: 'utf8' });
     expect(check.status, check.stdout + check.stderr).to.equal(0);
-    expect(check.stdout).to.contain('SUCCESS: 5 rules found');
+    expect(check.stdout).to.contain('SUCCESS: 7 rules found');
   });
 
   it('rejects bad values through values.schema.json', function () {

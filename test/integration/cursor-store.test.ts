@@ -1,11 +1,10 @@
 import { expect } from 'chai';
-import { Storage as GcsClient } from '@google-cloud/storage';
 import { advanceCursor } from '../../src/runtime/advance-cursor.js';
 import { addDays } from '../../src/runtime/calendar.js';
 import { readCursor, updateCursor } from '../../src/runtime/cursor.js';
 import { openStorage } from '../../src/runtime/storage/open-storage.js';
 import type { Storage } from '../../src/runtime/storage/storage.js';
-import { startFakeGcs, type FakeGcs } from '../helpers/services.js';
+import { startFakeGcsBucket, type FakeGcs } from '../helpers/services.js';
 import { tempDir } from '../helpers/run-stages.js';
 
 /**
@@ -50,21 +49,11 @@ describe('the cursor under concurrent commits', function () {
 
   describe('on GCS (fake-gcs-server, generation preconditions)', () => {
     let gcs: FakeGcs;
-    let previousHost: string | undefined;
     const bucket = `titelive-cursor-${process.pid}`;
     before(async function () {
-      gcs = await startFakeGcs(this);
-      previousHost = process.env.STORAGE_EMULATOR_HOST;
-      const client = new GcsClient({ apiEndpoint: `http://${gcs.host}`, projectId: 'test-project' });
-      process.env.STORAGE_EMULATOR_HOST = `http://${gcs.host}`;
-      const [exists] = await client.bucket(bucket).exists();
-      if (!exists) await client.createBucket(bucket);
+      gcs = await startFakeGcsBucket(this, bucket);
     });
-    after(async () => {
-      if (previousHost === undefined) delete process.env.STORAGE_EMULATOR_HOST;
-      else process.env.STORAGE_EMULATOR_HOST = previousHost;
-      await gcs?.stop();
-    });
+    after(async () => gcs?.stop());
 
     it('keeps every commit and the latest window', async () => {
       await commitConcurrently(openStorage(`gs://${bucket}/runs`));

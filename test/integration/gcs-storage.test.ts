@@ -1,5 +1,4 @@
 import { expect } from 'chai';
-import { Storage as GcsClient } from '@google-cloud/storage';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -14,28 +13,17 @@ import { Sandbox } from '../../src/sandbox/server.js';
 import { runFetch } from '../../src/stages/fetch.js';
 import { runPlan } from '../../src/stages/plan.js';
 import { fetchConfig, planConfig, quietContext } from '../helpers/run-stages.js';
-import { startFakeGcs, type FakeGcs } from '../helpers/services.js';
+import { startFakeGcsBucket, type FakeGcs } from '../helpers/services.js';
 
 describe('storage on GCS (fake-gcs-server)', function () {
   this.timeout(60_000);
   let gcs: FakeGcs;
-  let previousHost: string | undefined;
   const bucket = `titelive-test-${process.pid}`;
 
   before(async function () {
-    gcs = await startFakeGcs(this);
-    previousHost = process.env.STORAGE_EMULATOR_HOST;
-    delete process.env.STORAGE_EMULATOR_HOST;
-    const client = new GcsClient({ apiEndpoint: `http://${gcs.host}`, projectId: 'test-project' });
-    process.env.STORAGE_EMULATOR_HOST = `http://${gcs.host}`;
-    const [exists] = await client.bucket(bucket).exists();
-    if (!exists) await client.createBucket(bucket);
+    gcs = await startFakeGcsBucket(this, bucket);
   });
-  after(async () => {
-    if (previousHost === undefined) delete process.env.STORAGE_EMULATOR_HOST;
-    else process.env.STORAGE_EMULATOR_HOST = previousHost;
-    await gcs?.stop();
-  });
+  after(async () => gcs?.stop());
 
   it('writes, reads, lists and copies files under a prefix', async () => {
     const storage = openStorage(`gs://${bucket}/runs/a`);

@@ -112,12 +112,16 @@ describe('metrics in a real Prometheus (scrape and Pushgateway)', function () {
       return response.data.alerts.find((alert) => alert.labels.alertname === name && alert.labels.category === 'paper')?.state;
     };
     const set = (daysAgo: number) => runCli(['cursor', '--category', 'paper', '--data-url', dataUrl, '--set', addDays(today(), -daysAgo)], { PUSHGATEWAY_URL: stack.pushgatewayUrl });
+    const lagExpression = 'floor((time() - max by (category) (titelive_etl_cursor_end_timestamp_seconds{category="paper"})) / 86400)';
     expect((await set(1)).code).to.equal(0);
     await waitFor(async () => (await promQuery(stack.prometheusUrl, 'titelive_etl_cursor_lag_days{category="paper"}'))[0]?.value === 1, 'the lag pushed', 20_000);
-    expect(await cursorAlert('TiteliveEtlCursorLagging'), 'one day behind is a daily schedule').to.equal(undefined);
+    // The rules' expression sees one day: a daily schedule, under the warning's 2 days.
+    const series = await promQuery(stack.prometheusUrl, 'titelive_etl_cursor_end_timestamp_seconds');
+    expect((await promQuery(stack.prometheusUrl, lagExpression))[0]?.value, JSON.stringify(series)).to.equal(1);
     expect((await set(4)).code).to.equal(0);
     await waitFor(async () => (await cursorAlert('TiteliveEtlCursorLagging')) === 'pending', 'TiteliveEtlCursorLagging pending', 30_000);
-    expect(await cursorAlert('TiteliveEtlCursorBehindLookback')).to.equal(undefined);
+    expect((await promQuery(stack.prometheusUrl, lagExpression))[0]?.value).to.equal(4);
+    expect(await cursorAlert('TiteliveEtlCursorBehindLookback'), 'four days is within the lookback').to.equal(undefined);
     expect((await set(10)).code).to.equal(0);
     await waitFor(async () => (await cursorAlert('TiteliveEtlCursorBehindLookback')) === 'pending', 'TiteliveEtlCursorBehindLookback pending', 30_000);
   });
