@@ -3,7 +3,7 @@
  * changes, then the copy compared with the API: the share of the copy that is right, and the
  * Titelive requests a run makes, with the cursor and lookback, with the cursor alone, and with
  * the fixed one-day window runs had before the cursor.
- *   npm run bench:continuity [-- --days 28 --products 600]
+ *   npm run bench:continuity [-- --days 28 --products 300]
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
@@ -14,7 +14,7 @@ import { runContinuity, type ContinuityOptions, type ContinuityResult } from '..
 import { arg, writeJsonResult } from './bench-kit.js';
 
 const days = Number(arg('days', '28'));
-const products = Number(arg('products', '600'));
+const products = Number(arg('products', '300'));
 const start = '2024-03-01';
 // Two consecutive runs fail in the outage, in the middle of the weeks.
 const outageDays = [addDays(start, Math.floor(days / 2)), addDays(start, Math.floor(days / 2) + 1)];

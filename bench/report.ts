@@ -62,7 +62,8 @@ const CONTINUITY_NOTES = [
   'commits); the lookback finds the late changes, for 8 searches a run instead of 1 and the',
   "re-listed products' /ean calls. At production volumes (a day of paper changes is tens of search",
   'pages) the lookback multiplies the search pages by lookback + 1 and re-fetches each changed EAN',
-  'on up to that many runs: load writes only those whose content changed.',
+  'on up to that many runs: load writes only those whose content changed. Requests include the',
+  'logins (one per plan pod and one per fetch shard, 2 shards here).',
 ];
 
 type FetchRow = { rate: number; workers: number; productsPerSecond: Spread; utilisation: Spread; status429: number; busiestSecond: number };
