@@ -16,9 +16,10 @@ import { ConfigError } from '../runtime/errors.js';
 
 /**
  * Lists the window one day at a time from the dataset's source and writes the list of keys
- * (EANs) to fetch, each once, with the first day it was seen on. A day with none is recorded
- * and logged; what else a day may hold (Titelive: more results than its API pages through) is
- * the source's to report.
+ * (EANs) to fetch, each once, with the first day it was seen on, then the keys the cursor
+ * carries from earlier runs. The window comes from the dataset's cursor (chooseWindow) unless
+ * the dates are explicit. A day with none is recorded and logged; what else a day may hold
+ * (Titelive: more results than its API pages through) is the source's to report.
  */
 export async function runPlan(config: PlanConfig, { logger, signal }: JobContext): Promise<ShardManifest> {
   const startedAt = new Date();
