@@ -116,7 +116,8 @@ export async function startPrometheusStack(context: Mocha.Context, targets: stri
   if (!prometheus || !pushgateway) requireService(context, 'prometheus and prometheus-pushgateway (Debian packages)');
   const folder = await mkdtemp(path.join(tmpdir(), 'prometheus-'));
   const [gatewayPort, prometheusPort] = [await freePort(), await freePort()];
-  const gateway = spawn(pushgateway, [`--web.listen-address=127.0.0.1:${gatewayPort}`], { stdio: 'ignore' });
+  // Debian's build persists to /var/lib/prometheus by default: a file of its own keeps tests apart.
+  const gateway = spawn(pushgateway, [`--web.listen-address=127.0.0.1:${gatewayPort}`, `--persistence.file=${path.join(folder, 'pushgateway.data')}`], { stdio: 'ignore' });
   const config = [
     'global: { scrape_interval: 1s, evaluation_interval: 1s }',
     `rule_files: [${ruleFiles.map((file) => JSON.stringify(file)).join(', ')}]`,
