@@ -54,15 +54,18 @@ export async function commitRunIfComplete(storage: Storage, run: RunRef, setting
   const window = plan?.details.window as DayWindow | undefined;
   if (!window) return undefined;
 
-  const days = new Map<string, string>();
-  for await (const row of readStageRows(storage, [plan!], { columns: ['ean', 'day'] })) days.set(String(row.ean), String(row.day));
   const done: string[] = [];
-  const failed: Array<{ key: string; day: string; error: string }> = [];
+  const failedErrors = new Map<string, string>();
   for await (const row of readStageRows(storage, await readManifests(storage, run, STAGE_FOLDERS.fetch), { columns: ['ean', 'status', 'error'] })) {
-    const key = String(row.ean);
-    if (row.status === 'failed') failed.push({ key, day: days.get(key) ?? window.start, error: String(row.error ?? 'failed') });
-    else done.push(key);
+    if (row.status === 'failed') failedErrors.set(String(row.ean), String(row.error ?? 'failed'));
+    else done.push(String(row.ean));
   }
+  // The day each failed EAN was planned on, read only when some failed.
+  const days = new Map<string, string>();
+  if (failedErrors.size > 0) {
+    for await (const row of readStageRows(storage, [plan!], { columns: ['ean', 'day'] })) if (failedErrors.has(String(row.ean))) days.set(String(row.ean), String(row.day));
+  }
+  const failed = [...failedErrors].map(([key, error]) => ({ key, day: days.get(key) ?? window.start, error }));
 
   const committedAt = new Date().toISOString();
   let outcome: ReturnType<typeof advanceCursor> | undefined;
