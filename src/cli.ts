@@ -1,9 +1,9 @@
 #!/usr/bin/env node
 import yargs, { type Argv as YargsArgv, type CommandModule } from 'yargs';
 import { hideBin } from 'yargs/helpers';
-import { STAGE_RESOLVERS, resolveCursorConfig, resolveLogConfig, resolvePipelineConfig, resolveRunConfig, resolveRunLocalConfig } from './config.js';
+import { STAGE_RESOLVERS, resolveAuditConfig, resolveCursorConfig, resolveLogConfig, resolvePipelineConfig, resolveRunConfig, resolveRunLocalConfig } from './config.js';
 import { exitOnConfigError, stageCommand, type Work } from './command-runner.js';
-import { OBSERVABILITY_OPTIONS, RUN_OPTIONS, yargsOptions } from './options.js';
+import { OBSERVABILITY_OPTIONS, RUN_OPTIONS, TITELIVE_OPTIONS, yargsOptions } from './options.js';
 import { ExitCode, messageOf } from './runtime/errors.js';
 import type { Argv, Env } from './runtime/settings.js';
 import { runSandboxCommand, SANDBOX_OPTIONS } from './sandbox/command.js';
@@ -22,6 +22,12 @@ function loadedOnUse<Config>(load: () => Promise<Work<Config>>): Work<Config> {
 const runLocal = loadedOnUse(async () => (await import('./stages/run-local.js')).runLocal);
 const runVerify = loadedOnUse(async () => (await import('./stages/verify.js')).runVerify);
 const runCursorCommand = loadedOnUse(async () => (await import('./stages/cursor-command.js')).runCursorCommand);
+const runAudit = loadedOnUse(async () => {
+  const { runAudit: audit } = await import('./stages/audit.js');
+  return async (config: Parameters<typeof audit>[0], context: Parameters<typeof audit>[1]) => {
+    await audit(config, context);
+  };
+});
 const runPipelineCommand = loadedOnUse(async () => (await import('./k8s/pipeline-command.js')).runPipelineCommand);
 
 /** A stage's command, from its row of the stage table. */
@@ -55,6 +61,14 @@ export function buildCli(args: string[]): YargsArgv {
       (argv) => stageCommand('cursor', argv, async (a, e) => resolveCursorConfig(a, e), runCursorCommand),
     )
     .command(
+      'audit',
+      "Compare a uniform sample of the MongoDB copy with Titelive's answers now: each sampled EAN in_sync, stale, deleted_at_source, deleted_in_copy_only or failed; prints a table, writes the report under {category}/_audits/, exports the stale share and its 95 % interval; exits 4 above --max-stale-ratio with --fail-on-stale",
+      (y) => y.options(yargsOptions(['category', 'data-url', 'sample', 'max-stale-ratio', 'fail-on-stale', 'mongodb-uri', 'database', 'collection', 'mongodb-timeout-ms', 'batch-size', ...TITELIVE_OPTIONS, ...OBSERVABILITY_OPTIONS]))
+        .example('MONGODB_URI=mongodb://… $0 audit --category paper --data-url gs://bucket/runs', '1,000 documents, 4 /ean calls')
+        .example('MONGODB_URI=mongodb://… $0 audit --category paper --data-url gs://bucket/runs --sample 5000 --fail-on-stale', 'exit 4 when more than 1 % is stale'),
+      (argv) => stageCommand('audit', argv, resolveAuditConfig, runAudit),
+    )
+    .command(
       'pipeline',
       "Run the stages in order on Kubernetes as Jobs made from the chart's stage CronJobs; skips complete stages, so a rerun resumes",
       (y) => y.options(yargsOptions([...RUN_OPTIONS, 'release', 'namespace', 'kubeconfig', 'owner-job', 'stages', 'poll-interval-ms', ...OBSERVABILITY_OPTIONS]))
@@ -86,12 +100,12 @@ export function buildCli(args: string[]): YargsArgv {
         }
       },
     )
-    .demandCommand(1, `Name a command: ${STAGES.join(', ')}, verify, cursor, pipeline, run-local or sandbox.`)
+    .demandCommand(1, `Name a command: ${STAGES.join(', ')}, verify, cursor, audit, pipeline, run-local or sandbox.`)
     .strict()
     .env(false)
     .wrap(Math.min(120, process.stdout.columns ?? 100))
     .epilogue(
-      'Every option also reads the environment variable shown in its help. Exit codes: 0 done, 1 work failed, 2 bad configuration, 3 upstream stage incomplete, 130/143 stopped by a signal.',
+      'Every option also reads the environment variable shown in its help. Exit codes: 0 done, 1 work failed, 2 bad configuration, 3 upstream stage incomplete, 4 run does not reconcile (verify) or copy stale (audit --fail-on-stale), 130/143 stopped by a signal.',
     )
     .fail((message, error, y) => {
       if (error) throw error;

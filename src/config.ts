@@ -10,7 +10,7 @@ import { validateShard, type Shard } from './runtime/sharding.js';
 import { datasetSpellings, parseDataset } from './sources.js';
 import { parseAllowedHosts } from './runtime/http/host-allowlist.js';
 import { booleanOption, numberOption, rawOption, requiredOption, stringOption } from './option-values.js';
-import type { ConfigKind, ConfigOf, RunLocalConfig, FetchConfig, ImagesConfig, LoadConfig, ParseConfig, PlanConfig, RunConfig, ShardedRunConfig, TiteliveConfig, WindowSpec } from './stage-configs.js';
+import type { AuditConfig, ConfigKind, ConfigOf, RunLocalConfig, FetchConfig, ImagesConfig, LoadConfig, ParseConfig, PlanConfig, PlanSelection, RunConfig, ShardedRunConfig, TiteliveConfig, WindowSpec } from './stage-configs.js';
 import { STAGES, isStage, type Stage } from './stage-table.js';
 
 export type { FetchConfig, ImagesConfig, LoadConfig, ParseConfig, PlanConfig, RunConfig, ShardedRunConfig, TiteliveConfig, Window, WindowSpec } from './stage-configs.js';
@@ -128,7 +128,31 @@ export async function resolvePlanConfig(argv: Argv, env: Env): Promise<PlanConfi
   const window = resolveWindow(argv, env, run.runId);
   const allowPartial = booleanOption(argv, env, 'allow-partial');
   const limit = resolveLimit(argv, env);
-  return { ...run, window, allowPartial, limit, titelive: await resolveTiteliveConfig(argv, env) };
+  const selection = resolvePlanSelection(argv, env, run);
+  return { ...run, window, selection, allowPartial, limit, titelive: await resolveTiteliveConfig(argv, env) };
+}
+
+/** The window (default), a list (--eans-from) or an earlier run's failures (--retry-failed-from): one at a time. */
+function resolvePlanSelection(argv: Argv, env: Env, run: RunConfig): PlanSelection {
+  const list = setting(argv, env, 'eans-from');
+  const retry = setting(argv, env, 'retry-failed-from');
+  const dates = setting(argv, env, 'min-modified-date');
+  const moveCursor = booleanOption(argv, env, 'move-cursor');
+  const includeUnavailable = booleanOption(argv, env, 'include-unavailable');
+  if (list.raw !== undefined && retry.raw !== undefined) throw new ConfigError(`give ${list.from} or ${retry.from}, not both`);
+  const chosen = list.raw !== undefined ? list : retry.raw !== undefined ? retry : undefined;
+  if (chosen && dates.raw !== undefined) throw new ConfigError(`${chosen.from} plans a list, not a window: drop ${dates.from}`);
+  if (moveCursor && list.raw === undefined) throw new ConfigError(`${setting(argv, env, 'move-cursor').from} applies to --eans-from only`);
+  if (includeUnavailable && retry.raw === undefined) throw new ConfigError(`${setting(argv, env, 'include-unavailable').from} applies to --retry-failed-from only`);
+  if (list.raw !== undefined) {
+    if (list.raw.trim() === '') throw new ConfigError(`${list.from}: empty; give the path or gs:// URL of a list of EANs`);
+    return { kind: 'list', url: list.raw.trim(), moveCursor };
+  }
+  if (retry.raw !== undefined) {
+    if (retry.raw === run.runId) throw new ConfigError(`${retry.from}: ${retry.raw} is this run's own id; give the earlier run to repair, and a new run id for the repair`);
+    return { kind: 'retry', runId: retry.raw, includeUnavailable };
+  }
+  return { kind: 'window' };
 }
 
 export async function resolveFetchConfig(argv: Argv, env: Env): Promise<FetchConfig> {
@@ -180,15 +204,32 @@ export async function resolveImagesConfig(argv: Argv, env: Env): Promise<ImagesC
 export async function resolveLoadConfig(argv: Argv, env: Env): Promise<LoadConfig> {
   const run = resolveRunConfig(argv, env);
   const shard = resolveShard(argv, env);
+  const mongodb = await resolveMongoTarget(argv, env);
+  const batchSize = numberOption(argv, env, 'write-batch-size');
+  const maxFailureRatio = numberOption(argv, env, 'max-failure-ratio');
+  return { ...run, shard, ...mongodb, batchSize, maxFailureRatio };
+}
+
+/** The collection load writes to and audit reads: connection string (a secret), database, collection, timeout. */
+async function resolveMongoTarget(argv: Argv, env: Env): Promise<{ mongodbUri: string; database: string; collection: string; timeoutMs: number }> {
   const mongodbUri = argvString(argv, 'mongodb-uri') ?? (await secretFromEnvOrFile(env, 'MONGODB_URI'));
   if (!mongodbUri) throw new ConfigError('MongoDB connection string missing: set MONGODB_URI (or MONGODB_URI_FILE, e.g. a mounted Secret)');
   if (!/^mongodb(\+srv)?:\/\//.test(mongodbUri)) throw new ConfigError('MONGODB_URI: expected a mongodb:// or mongodb+srv:// connection string (its value is not shown: it may hold credentials)');
   const database = stringOption(argv, env, 'database');
   const collection = stringOption(argv, env, 'collection');
-  const batchSize = numberOption(argv, env, 'write-batch-size');
-  const maxFailureRatio = numberOption(argv, env, 'max-failure-ratio');
   const timeoutMs = numberOption(argv, env, 'mongodb-timeout-ms');
-  return { ...run, shard, mongodbUri, database, collection, batchSize, maxFailureRatio, timeoutMs };
+  return { mongodbUri, database, collection, timeoutMs };
+}
+
+export async function resolveAuditConfig(argv: Argv, env: Env): Promise<AuditConfig> {
+  const dataset = resolveDataset(argv, env);
+  const dataUrl = requiredOption(argv, env, 'data-url', 'gs://bucket/prefix or a local folder such as ./data (the report goes to {category}/_audits/)');
+  const mongodb = await resolveMongoTarget(argv, env);
+  const sample = numberOption(argv, env, 'sample');
+  const batchSize = numberOption(argv, env, 'batch-size');
+  const maxStaleRatio = numberOption(argv, env, 'max-stale-ratio');
+  const failOnStale = booleanOption(argv, env, 'fail-on-stale');
+  return { dataset, dataUrl, ...mongodb, sample, batchSize, maxStaleRatio, failOnStale, titelive: await resolveTiteliveConfig(argv, env) };
 }
 
 export async function resolveShardedRunConfig(argv: Argv, env: Env): Promise<ShardedRunConfig> {

@@ -41,6 +41,7 @@ const IMAGES = 'Images:';
 const LOAD = 'Load:';
 const KUBERNETES = 'Kubernetes (pipeline):';
 const SANDBOX = 'Sandbox:';
+const AUDIT = 'Audit:';
 
 
 export const OPTIONS = {
@@ -54,6 +55,10 @@ export const OPTIONS = {
   'max-catch-up-days': { env: 'MAX_CATCH_UP_DAYS', group: RUN, type: 'number', integer: true, min: 1, max: 366, default: 62, describe: 'Plan: exit 2 when the cursor is more than this many days behind the run date (a gap that long is a backfill: the message gives the command)' },
   'max-item-attempts': { env: 'MAX_ITEM_ATTEMPTS', group: RUN, type: 'number', integer: true, min: 1, max: 100, default: 5, describe: 'Committed runs an EAN may fail in: each one plans it again, and the last gives it up (recorded in the commit record, the cursor, a metric and an anomaly log line)' },
   set: { group: RUN, type: 'string', describe: 'Cursor: move the cursor to this day (YYYY-MM-DD, not in the future): the next run catches up from it, minus the lookback' },
+  'eans-from': { env: 'EANS_FROM', group: RUN, type: 'string', describe: "Plan: fetch the EANs listed in this file instead of searching a window (a backfill): text or CSV, one EAN per line (a header naming ean, gencod or article_gencod picks that column), or Parquet with one of those columns; a local path, file:// or gs:// URL. Each EAN is trimmed and checked (13 digits, check digit), repeats are planned once, bad lines are counted and named in the manifest" },
+  'move-cursor': { env: 'MOVE_CURSOR', group: RUN, type: 'boolean', default: false, describe: 'Plan --eans-from: when the run commits, move the cursor to the run date (for a list of the whole catalogue); without it a backfill leaves the cursor where it is' },
+  'retry-failed-from': { env: 'RETRY_FAILED_FROM', group: RUN, type: 'string', describe: 'Plan: fetch again only the EANs whose fetch ended failed in this earlier run (same category and data URL), with its window; the cursor stays where it is' },
+  'include-unavailable': { env: 'INCLUDE_UNAVAILABLE', group: RUN, type: 'boolean', default: false, describe: 'Plan --retry-failed-from: also the EANs with a cover whose mirroring ended failed (unavailable at the source or not) in that run' },
   'allow-partial': { env: 'ALLOW_PARTIAL', group: RUN, type: 'boolean', default: false, describe: 'Plan: go on when a day has more results than the API pages through (records an anomaly) instead of failing' },
   limit: { env: 'LIMIT', group: RUN, type: 'number', integer: true, min: 1, describe: 'Cap the number of EANs (plan: in all; fetch: in this shard), for a quick test run' },
   'batch-size': { env: 'TITELIVE_BATCH_SIZE', group: RUN, type: 'number', integer: true, min: 1, max: MAX_EANS_PER_CALL, default: MAX_EANS_PER_CALL, describe: `Fetch: EANs per /ean call, 1 to ${MAX_EANS_PER_CALL}` },
@@ -74,6 +79,9 @@ export const OPTIONS = {
   collection: { env: 'MONGODB_COLLECTION', group: LOAD, type: 'string', default: 'products', describe: 'Load: the collection' },
   'mongodb-timeout-ms': { env: 'MONGODB_TIMEOUT_MS', group: LOAD, type: 'number', integer: true, min: 1_000, max: 3_600_000, default: 120_000, describe: 'Load: the longest one MongoDB operation (a bulk write, a lookup, a batch of the scan) may take; past it the shard exits 1 so that Kubernetes retries it' },
   'write-batch-size': { env: 'MONGODB_BATCH_SIZE', group: LOAD, type: 'number', integer: true, min: 1, max: 100_000, default: 1_000, describe: 'Load: documents per unordered bulk write' },
+  sample: { env: 'AUDIT_SAMPLE', group: AUDIT, type: 'number', integer: true, min: 1, max: 100_000, default: 1_000, describe: 'Audit: documents sampled uniformly from the collection ($sample) and fetched fresh from Titelive (one /ean call per 250)' },
+  'max-stale-ratio': { env: 'MAX_STALE_RATIO', group: AUDIT, type: 'number', min: 0, max: 1, default: 0.01, describe: "Audit: the stale share the copy may have; above it when the lower bound of the share's 95 % interval is (the alert TiteliveEtlCopyStale, and exit 4 with --fail-on-stale)" },
+  'fail-on-stale': { env: 'FAIL_ON_STALE', group: AUDIT, type: 'boolean', default: false, describe: 'Audit: exit 4 when the stale share is above --max-stale-ratio (default: exit 0 whatever the audit found)' },
   'shard-index': { env: 'JOB_COMPLETION_INDEX', group: SHARD, type: 'number', integer: true, min: 0, default: 0, describe: 'This shard (0-based); Kubernetes Indexed Jobs set JOB_COMPLETION_INDEX' },
   'shard-count': { env: 'SHARD_COUNT', group: SHARD, type: 'number', integer: true, min: 1, max: 100_000, default: 1, describe: 'Number of shards of this stage' },
   'skip-complete-shards': { env: 'SKIP_COMPLETE_SHARDS', group: SHARD, type: 'boolean', default: false, describe: "Exit 0 at once when this shard's manifest is already there for the same shard count (the pipeline sets it when it resumes a stage; false: redo the shard)" },

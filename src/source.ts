@@ -33,6 +33,10 @@ export interface Source {
   connect(config: TiteliveConfig, slot: number, logger: Logger): Promise<SourceConnection>;
   /** Parse, images and load: the products' columns and rules, loaded on first use. */
   products(): Promise<ProductsFacet>;
+  /** Plan --eans-from: why a listed key (trimmed) cannot be fetched, or undefined when it can; absent: any non-empty key. */
+  keyProblem?(key: string): string | undefined;
+  /** Plan --eans-from: the columns of a Parquet or CSV list that hold the keys, in order of preference. */
+  keyColumns?: readonly string[];
 }
 
 export interface DayRequest {
@@ -118,6 +122,8 @@ export interface ProductsFacet {
   imageSidesOf(row: Record<string, unknown>): ImageSideSource[];
   /** Load: a products row (and its images row) as a document, its hash, the collection's validator and indexes. */
   document(row: Record<string, unknown>, dataset: string, images?: Record<string, unknown>): DocumentContent;
+  /** Audit: the images row a stored document was made with (the inverse of `document`'s images), or undefined when it had none. */
+  imagesRowOf(document: Record<string, unknown>): Record<string, unknown> | undefined;
   documentSchema: Record<string, unknown>;
   /** The `status` of a document whose key the source no longer has. */
   deletedStatus: string;

@@ -50,8 +50,16 @@ export interface TiteliveConfig {
   maxAttempts: number;
 }
 
+/** Where plan takes its keys from: the source's search over a window, a list, or an earlier run's failures. */
+export type PlanSelection =
+  | { kind: 'window' }
+  | { kind: 'list'; url: string; moveCursor: boolean }
+  | { kind: 'retry'; runId: string; includeUnavailable: boolean };
+
 export interface PlanConfig extends RunConfig {
   window: WindowSpec;
+  /** Absent: the window. */
+  selection?: PlanSelection;
   allowPartial: boolean;
   limit: number | undefined;
   titelive: TiteliveConfig;
@@ -141,6 +149,25 @@ export interface LoadConfig {
   timeoutMs?: number;
   /** Above this share of the shard's documents rejected, the shard exits 1 without a manifest. */
   maxFailureRatio: number;
+}
+
+/** `titelive-etl audit`: a sample of the collection against the source's answers now. */
+export interface AuditConfig {
+  dataset: string;
+  dataUrl: string;
+  /** Holds credentials: never logged, never in a message. */
+  mongodbUri: string;
+  database: string;
+  collection: string;
+  timeoutMs?: number;
+  /** Documents sampled. */
+  sample: number;
+  /** Keys per source call. */
+  batchSize: number;
+  maxStaleRatio: number;
+  /** Exit 4 when the stale share's interval lies above maxStaleRatio. */
+  failOnStale: boolean;
+  titelive: TiteliveConfig;
 }
 
 /** run-local: every stage on this machine, shards as worker processes. */

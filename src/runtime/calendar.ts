@@ -33,3 +33,6 @@ export function today(now: Date = new Date()): string {
   const local = new Date(now.getTime() - now.getTimezoneOffset() * 60_000);
   return local.toISOString().slice(0, 10);
 }
+
+/** A day before any date a source records: a window starting on it keeps every item. */
+export const EARLIEST_DAY = '0001-01-01';

@@ -18,6 +18,9 @@ export class UpstreamIncompleteError extends Error { readonly exitCode = ExitCod
 /** A run's manifests do not add up (`verify`): rerunning will not change them; a person must look. */
 export class ReconciliationError extends Error { readonly exitCode = ExitCode.RECONCILIATION_FAILED; override name = 'ReconciliationError'; }
 
+/** An audit found the copy's stale share above its threshold (--fail-on-stale): the copy needs a repair, not a retry. */
+export class StaleCopyError extends Error { readonly exitCode = ExitCode.RECONCILIATION_FAILED; override name = 'StaleCopyError'; }
+
 /** The work ran but some of it failed; the shard's manifest is not written. */
 export class WorkFailedError extends Error { readonly exitCode = ExitCode.WORK_FAILED; override name = 'WorkFailedError'; }
 

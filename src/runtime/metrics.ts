@@ -68,6 +68,18 @@ export const cursorCarriedItems = gauge('titelive_etl_cursor_carried_items', ['c
 
 export const itemsGivenUpTotal = counter('titelive_etl_items_given_up_total', ['category'], 'Items (EANs) given up after failing in --max-item-attempts committed runs: no longer planned, listed by `titelive-etl cursor`.');
 
+export const auditStaleRatio = gauge('titelive_etl_audit_stale_ratio', ['category'], 'The last audit: the share of sampled documents not equal to what Titelive answers now (stale, deleted at the source, deleted in the copy only), failed fetches left out.');
+
+export const auditStaleRatioLowerBound = gauge('titelive_etl_audit_stale_ratio_lower_bound', ['category'], "The last audit: the lower bound of the stale share's 95 % Wilson interval; the alert fires when it passes titelive_etl_audit_max_stale_ratio.");
+
+export const auditStaleRatioUpperBound = gauge('titelive_etl_audit_stale_ratio_upper_bound', ['category'], "The last audit: the upper bound of the stale share's 95 % Wilson interval.");
+
+export const auditMaxStaleRatio = gauge('titelive_etl_audit_max_stale_ratio', ['category'], 'The audit\'s --max-stale-ratio: the stale share the copy may have.');
+
+export const auditItems = gauge('titelive_etl_audit_items', ['category', 'outcome'], 'The last audit: sampled documents by outcome (in_sync, stale, deleted_at_source, deleted_in_copy_only, failed).');
+
+export const auditTimestampSeconds = gauge('titelive_etl_audit_timestamp_seconds', ['category'], 'When the last audit ended, as Unix time.');
+
 export function statusClass(status: number | undefined): string {
   if (status === undefined) return 'error';
   return `${Math.floor(status / 100)}xx`;

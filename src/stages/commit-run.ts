@@ -21,7 +21,8 @@ export interface CommitRecord {
   window: DayWindow;
   committedAt: string;
   cursorBefore: string | null;
-  cursorAfter: string;
+  /** Null when a backfill committed before any incremental run. */
+  cursorAfter: string | null;
   moved: boolean;
   reason: string;
   /** Items fetched for good, and items that failed and are carried to the next runs. */
@@ -68,6 +69,7 @@ export async function commitRunIfComplete(storage: Storage, run: RunRef, setting
   const failed = [...failedErrors].map(([key, error]) => ({ key, day: days.get(key) ?? window.start, error }));
 
   const committedAt = new Date().toISOString();
+  if (plan!.details.movesCursor === false) return recordWithoutCursor(storage, run, { window, committedAt, done: done.length, failed: failed.length }, logger);
   let outcome: ReturnType<typeof advanceCursor> | undefined;
   const { before, after } = await updateCursor(storage, run.dataset, (current) => {
     outcome = advanceCursor(current, run.dataset, { runId: run.runId, window, done, failed, maxItemAttempts: settings.maxItemAttempts, committedAt });
@@ -95,6 +97,34 @@ export async function commitRunIfComplete(storage: Storage, run: RunRef, setting
   for (const item of record.givenUp) {
     logger.warn({ event: 'anomaly', anomaly: 'item_given_up', key: item.key, attempts: item.attempts, firstRunId: item.firstRunId, error: item.lastError }, `commit: ${item.key} failed in ${item.attempts} committed runs (first ${item.firstRunId}, last error: ${item.lastError}); given up — it is no longer planned (see \`titelive-etl cursor\`)`);
   }
+  return record;
+}
+
+/**
+ * A backfill or repair run (its plan says `movesCursor: false`): recorded as committed, the
+ * cursor and its carried items left as they are; what failed is repaired with
+ * --retry-failed-from, not carried.
+ */
+async function recordWithoutCursor(storage: Storage, run: RunRef, facts: { window: DayWindow; committedAt: string; done: number; failed: number }, logger: Logger): Promise<CommitRecord> {
+  const cursor = await readCursor(storage, run.dataset);
+  const reason = `a run of a list or of an earlier run's failures leaves the cursor ${cursor ? `at ${cursor.end}` : 'unset'} (plan --move-cursor moves it)`;
+  const record: CommitRecord = {
+    dataset: run.dataset,
+    runId: run.runId,
+    window: facts.window,
+    committedAt: facts.committedAt,
+    cursorBefore: cursor?.end ?? null,
+    cursorAfter: cursor?.end ?? null,
+    moved: false,
+    reason,
+    done: facts.done,
+    failed: facts.failed,
+    carriedAfter: Object.keys(cursor?.carried ?? {}).length,
+    givenUp: [],
+    productVersion: PRODUCT_VERSION,
+  };
+  await storage.writeText(commitPath(run), `${JSON.stringify(record, null, 2)}\n`);
+  logger.info({ event: 'run_committed', window: facts.window, cursor: record.cursorAfter, moved: false, failed: facts.failed }, `commit: ${run.dataset}/${run.runId} committed; ${reason}; ${facts.failed} EAN(s) failed${facts.failed > 0 ? ` — repair them with plan --retry-failed-from ${run.runId}` : ''}`);
   return record;
 }
 

@@ -1,11 +1,11 @@
 import { PLAN_COLUMNS } from './part-schemas.js';
 import { STAGE_FOLDERS } from '../stage-table.js';
 import type { PlanConfig } from '../stage-configs.js';
-import { daysBetween } from '../runtime/calendar.js';
+import { EARLIEST_DAY, daysBetween } from '../runtime/calendar.js';
 import type { JobContext } from '../runtime/harness.js';
 import { itemsTotal, planAnomaliesTotal, planDayOverCapProducts } from '../runtime/metrics.js';
 import { sourceOf } from '../sources.js';
-import { Tally } from '../runtime/accounting.js';
+import { NAMES_PER_ENDING, Tally, type Accounting } from '../runtime/accounting.js';
 import { writeManifest, type ShardManifest } from '../runtime/manifest.js';
 import { PartWriter } from '../runtime/part-io.js';
 import { partPath, type RunRef } from '../runtime/run-layout.js';
@@ -13,18 +13,70 @@ import { openStorage } from '../runtime/storage/open-storage.js';
 import { chooseWindow, type DayWindow } from '../runtime/choose-window.js';
 import { readCursor, type CursorState } from '../runtime/cursor.js';
 import { ConfigError } from '../runtime/errors.js';
+import type { Storage } from '../runtime/storage/storage.js';
+import { readListedKeys } from './plan-listed.js';
+import { readFailedKeys } from './plan-retry.js';
+
+/** What plan found to fetch, however it found it, and what its manifest says of it. */
+interface PlanListing {
+  /** Keys to fetch, sorted, each with the day it is planned for. */
+  rows: Iterable<{ ean: string; day: string }>;
+  counts: Record<string, number>;
+  accounting: Accounting;
+  anomalies: Array<Record<string, unknown>>;
+  /** Must hold `window` (parse keeps articles from its start; commit moves the cursor to its end) and `movesCursor`. */
+  details: Record<string, unknown> & { window: DayWindow; movesCursor: boolean };
+  inputs: string[];
+}
 
 /**
- * Lists the window one day at a time from the dataset's source and writes the list of keys
- * (EANs) to fetch, each once, with the first day it was seen on, then the keys the cursor
- * carries from earlier runs. The window comes from the dataset's cursor (chooseWindow) unless
- * the dates are explicit. A day with none is recorded and logged; what else a day may hold
- * (Titelive: more results than its API pages through) is the source's to report.
+ * Writes the list of keys (EANs) a run fetches, each once, with the day it is planned for. By
+ * default it searches the dataset's source day by day over a window chosen from the cursor;
+ * with --eans-from it reads them from a list (no search), with --retry-failed-from from the
+ * failures of an earlier run. Either way the rest of the run is the same.
  */
-export async function runPlan(config: PlanConfig, { logger, signal }: JobContext): Promise<ShardManifest> {
+export async function runPlan(config: PlanConfig, context: JobContext): Promise<ShardManifest> {
   const startedAt = new Date();
   const storage = openStorage(config.dataUrl);
   const run: RunRef = { dataset: config.dataset, runId: config.runId };
+  const selection = config.selection ?? { kind: 'window' };
+  const listing =
+    selection.kind === 'list' ? await planList(config, selection, context) : selection.kind === 'retry' ? await planRetry(config, selection, storage) : await planSearch(config, storage, context);
+  context.signal.throwIfAborted();
+
+  const writer = await PartWriter.open(storage, partPath(run, STAGE_FOLDERS.plan, { index: 0, count: 1 }), PLAN_COLUMNS, { stage: 'plan' });
+  try {
+    for (const { ean, day } of listing.rows) await writer.append({ ean, base: config.dataset, day });
+  } catch (error) {
+    await writer.discard();
+    throw error;
+  }
+  const output = await writer.commit();
+  for (const [outcome, count] of Object.entries(listing.counts)) itemsTotal.inc({ stage: 'plan', outcome }, count);
+  for (const anomaly of listing.anomalies) planAnomaliesTotal.inc({ kind: String(anomaly.type) });
+  context.signal.throwIfAborted();
+  return writeManifest(storage, {
+    stage: STAGE_FOLDERS.plan,
+    dataset: config.dataset,
+    runId: config.runId,
+    shardIndex: 0,
+    shardCount: 1,
+    inputs: listing.inputs,
+    outputs: [output],
+    counts: listing.counts,
+    accounting: listing.accounting,
+    anomalies: listing.anomalies,
+    details: { ...listing.details, limit: config.limit ?? null },
+    startedAt,
+  });
+}
+
+/**
+ * The window, one day at a time, from the dataset's source, then the keys the cursor carries
+ * from earlier runs. A day with none is recorded and logged; what else a day may hold
+ * (Titelive: more results than its API pages through) is the source's to report.
+ */
+async function planSearch(config: PlanConfig, storage: Storage, { logger, signal }: JobContext): Promise<PlanListing> {
   const cursor = await readCursor(storage, config.dataset);
   const choice = planWindow(config, cursor);
   const window = choice.window;
@@ -72,34 +124,67 @@ export async function runPlan(config: PlanConfig, { logger, signal }: JobContext
     articles.readAndEnd(ending);
   }
 
-  signal.throwIfAborted();
-
-  const writer = await PartWriter.open(storage, partPath(run, STAGE_FOLDERS.plan, { index: 0, count: 1 }), PLAN_COLUMNS, { stage: 'plan' });
-  try {
-    for (const ean of [...planned.keys()].sort()) await writer.append({ ean, base: config.dataset, day: planned.get(ean) });
-  } catch (error) {
-    await writer.discard();
-    throw error;
-  }
-  const output = await writer.commit();
   counts.planned = planned.size;
-  for (const [outcome, count] of Object.entries(counts)) itemsTotal.inc({ stage: 'plan', outcome }, count);
-  for (const anomaly of anomalies) planAnomaliesTotal.inc({ kind: String(anomaly.type) });
-  signal.throwIfAborted();
-  return writeManifest(storage, {
-    stage: STAGE_FOLDERS.plan,
-    dataset: config.dataset,
-    runId: config.runId,
-    shardIndex: 0,
-    shardCount: 1,
-    inputs: [connection.origin],
-    outputs: [output],
+  const rows = [...planned.keys()].sort().map((ean) => ({ ean, day: planned.get(ean)! }));
+  return {
+    rows,
     counts,
     accounting: articles.toJSON(),
     anomalies,
-    details: { window, windowBasis: choice.basis, windowReason: choice.reason, cursor: cursor?.end ?? null, carried: counts.carried, days: days.length, limit: config.limit ?? null, allowPartial: config.allowPartial },
-    startedAt,
-  });
+    details: { window, windowBasis: choice.basis, windowReason: choice.reason, movesCursor: true, cursor: cursor?.end ?? null, carried: counts.carried, days: days.length, allowPartial: config.allowPartial },
+    inputs: [connection.origin],
+  };
+}
+
+/** The keys of a list (--eans-from): no search; the cursor moves only with --move-cursor. */
+async function planList(config: PlanConfig, selection: { url: string; moveCursor: boolean }, { logger, signal }: JobContext): Promise<PlanListing> {
+  const source = sourceOf(config.dataset);
+  const window: DayWindow = { start: EARLIEST_DAY, end: config.window.end };
+  logger.info({ event: 'window_chosen', basis: 'list', eansFrom: selection.url, moveCursor: selection.moveCursor }, `plan: the EANs listed in ${selection.url}, no search; ${selection.moveCursor ? `the cursor moves to ${window.end} when the run commits` : 'the cursor stays where it is'}`);
+  const listed = await readListedKeys(selection.url, source, logger, signal);
+  const distinct = listed.keys.size;
+  const planned = Math.min(distinct, config.limit ?? distinct);
+  listed.lines.end('duplicate', listed.keys.duplicates);
+  listed.lines.end('planned', planned);
+  listed.lines.end('over_limit', distinct - planned);
+  const accounting = listed.lines.toJSON();
+  if (listed.bad > 0) logger.warn({ event: 'anomaly', anomaly: 'bad_list_lines', bad: listed.bad, first: accounting.names.bad?.slice(0, 3) }, `plan: ${listed.bad} line(s) of ${selection.url} are not EANs and are not planned, e.g. ${(accounting.names.bad ?? []).slice(0, 3).join('; ')} (the first ${NAMES_PER_ENDING} are in the manifest)`);
+  logger.info({ event: 'list_read', lines: accounting.in, planned, duplicate: listed.keys.duplicates, bad: listed.bad, blank: listed.blank }, `plan: ${accounting.in} lines → ${planned} EANs planned (${listed.keys.duplicates} repeats, ${listed.bad} bad, ${listed.blank} blank)`);
+  const day = window.end;
+  function* rows(): Generator<{ ean: string; day: string }> {
+    let count = 0;
+    for (const ean of listed.keys.sorted()) {
+      if (count++ >= planned) return;
+      yield { ean, day };
+    }
+  }
+  return {
+    rows: rows(),
+    counts: { planned, duplicate: listed.keys.duplicates, bad: listed.bad, blank: listed.blank, over_limit: distinct - planned, search_requests: 0 },
+    accounting,
+    anomalies: listed.bad > 0 ? [{ type: 'bad_list_lines', count: listed.bad, first: accounting.names.bad ?? [] }] : [],
+    details: { window, windowBasis: 'list', windowReason: `the EANs listed in ${selection.url}`, eansFrom: selection.url, movesCursor: selection.moveCursor, badLines: accounting.names.bad ?? [] },
+    inputs: [selection.url],
+  };
+}
+
+/** The keys that failed in an earlier run (--retry-failed-from), with that run's window; the cursor stays. */
+async function planRetry(config: PlanConfig, selection: { runId: string; includeUnavailable: boolean }, storage: Storage): Promise<PlanListing> {
+  const facet = await sourceOf(config.dataset).products();
+  const from: RunRef = { dataset: config.dataset, runId: selection.runId };
+  const failed = await readFailedKeys(storage, from, selection.includeUnavailable, facet.imageSides);
+  const planned = Math.min(failed.keys.length, config.limit ?? failed.keys.length);
+  const keys = new Tally('EANs', ['planned', 'over_limit']);
+  keys.readAndEnd('planned', planned);
+  keys.readAndEnd('over_limit', failed.keys.length - planned);
+  return {
+    rows: failed.keys.slice(0, planned).map((ean) => ({ ean, day: failed.window.start })),
+    counts: { planned, fetch_failed: failed.fetchFailed, covers_failed: failed.coversFailed, over_limit: failed.keys.length - planned, search_requests: 0 },
+    accounting: keys.toJSON(),
+    anomalies: [],
+    details: { window: failed.window, windowBasis: 'retry', windowReason: `the EANs that failed in ${selection.runId}${selection.includeUnavailable ? ' (fetch or covers)' : ''}`, retryFailedFrom: selection.runId, includeUnavailable: selection.includeUnavailable, movesCursor: false },
+    inputs: [storage.locate(`${from.dataset}/${from.runId}`)],
+  };
 }
 
 /** The window from the cursor (chooseWindow); a cursor too far behind is a configuration error naming the backfill that covers the gap. */

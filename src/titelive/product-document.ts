@@ -56,3 +56,18 @@ function parseNested(text: string): unknown {
     return text;
   }
 }
+
+/** The images row a stored document was made from (productContent's `images`, read back), or undefined when it had none. */
+export function imagesRowOfDocument(document: Record<string, unknown>): Record<string, unknown> | undefined {
+  const images = document.images as Record<string, Partial<ImageMirror> | undefined> | null | undefined;
+  if (!images) return undefined;
+  const row: Record<string, unknown> = {};
+  for (const side of IMAGE_SIDES) {
+    const mirror = images[side];
+    row[side] = mirror?.url ?? null;
+    row[`${side}_uuid`] = mirror?.uuid ?? null;
+    row[`${side}_gcs_path`] = mirror?.path ?? null;
+    row[`${side}_upload_status`] = mirror?.status ?? null;
+  }
+  return row;
+}

@@ -4,7 +4,7 @@ import { addCountsByColumn, countsByColumn, flattenProductCells, newNotes } from
 import { IMAGE_COLUMNS, IMAGE_SIDES, imageSidesOf } from './image-sides.js';
 import { PRODUCTS_COLUMNS } from './product-columns.js';
 import { DELETED_STATUS, PRODUCT_DOCUMENT_SCHEMA, PRODUCT_INDEXES } from './product-collection.js';
-import { productContent } from './product-document.js';
+import { imagesRowOfDocument, productContent } from './product-document.js';
 
 /** Titelive's products: one row per article (key article_gencod), its covers, its documents. */
 export const TITELIVE_PRODUCTS: ProductsFacet = {
@@ -19,6 +19,7 @@ export const TITELIVE_PRODUCTS: ProductsFacet = {
   imageColumns: IMAGE_COLUMNS,
   imageSidesOf,
   document: productContent,
+  imagesRowOf: imagesRowOfDocument,
   documentSchema: PRODUCT_DOCUMENT_SCHEMA,
   deletedStatus: DELETED_STATUS,
   documentIndexes: PRODUCT_INDEXES,

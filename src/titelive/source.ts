@@ -1,5 +1,6 @@
 import type { Source } from '../source.js';
 import { CATEGORY_SEED_NAMES } from './categories.js';
+import { ean13Problem } from './ean13.js';
 
 /**
  * Titelive: the datasets paper and music (the seed's LIVRE and MUSIQUE_ENREGISTREE). Its API
@@ -10,4 +11,6 @@ export const titeliveSource: Source = {
   datasetSpellings: CATEGORY_SEED_NAMES,
   connect: async (config, slot, logger) => (await import('./connection.js')).titeliveConnection(config, slot, logger),
   products: async () => (await import('./products-facet.js')).TITELIVE_PRODUCTS,
+  keyProblem: ean13Problem,
+  keyColumns: ['ean', 'gencod', 'article_gencod'],
 };

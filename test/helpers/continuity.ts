@@ -115,13 +115,13 @@ export async function runContinuity(options: ContinuityOptions): Promise<Continu
   }
 }
 
-async function setClock(sandbox: Sandbox, day: string): Promise<void> {
+export async function setClock(sandbox: Sandbox, day: string): Promise<void> {
   const response = await fetch(`${sandbox.url}/_sandbox/clock`, { method: 'POST', body: JSON.stringify({ day }) });
   if (!response.ok) throw new Error(`sandbox clock: HTTP ${response.status}`);
 }
 
-/** One day's run: every stage in order, each sharded one as parallel shards; stops at the first failure, as the pipeline does. */
-async function runDay(sandbox: Sandbox, day: string, window: Record<string, string>, options: ContinuityOptions): Promise<Pick<DayResult, 'day' | 'ok' | 'failed' | 'seconds'>> {
+/** One run: every stage in order, each sharded one as parallel shards; stops at the first failure, as the pipeline does. `window` adds to or overrides the variables. */
+export async function runDay(sandbox: Sandbox, day: string, window: Record<string, string>, options: ContinuityOptions): Promise<Pick<DayResult, 'day' | 'ok' | 'failed' | 'seconds'>> {
   const seconds: Record<string, number> = {};
   const env: Record<string, string> = {
     CATEGORY: 'paper',

@@ -46,6 +46,7 @@ const products: ProductsFacet = {
   imageColumns: ['id'],
   imageSidesOf: () => [],
   document: (row, dataset) => ({ _id: String(row.id), dataset, title: row.title ?? null, price: row.price ?? null, extra_fields: typeof row.extra_fields === 'string' ? JSON.parse(row.extra_fields) : null }),
+  imagesRowOf: () => undefined,
   documentSchema: { bsonType: 'object', required: ['_id', 'dataset', 'status'], properties: { _id: { bsonType: 'string' }, price: { bsonType: ['double', 'int', 'null'] } } },
   deletedStatus: 'deleted_from_file',
   documentIndexes: [{ key: { status: 1 }, name: 'status' }],
