@@ -10,7 +10,7 @@ export function ean13CheckDigit(first12: string): string {
  * digits whose last is the check digit of the first 12.
  */
 export function ean13Problem(text: string): string | undefined {
-  if (!/^\d{13}$/.test(text)) return `not 13 digits (${text.length} characters)`;
+  if (!/^\d{13}$/.test(text)) return text.length === 13 ? 'not all digits' : `${text.length} characters, not 13 digits`;
   const check = ean13CheckDigit(text.slice(0, 12));
   return check === text[12] ? undefined : `wrong check digit (${text[12]}, expected ${check})`;
 }

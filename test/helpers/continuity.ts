@@ -40,6 +40,8 @@ export interface ContinuityOptions {
   dataUrl: string;
   /** Shards per sharded stage (default: the stage table's, as the chart's). */
   shards?: number;
+  /** Only these stages, in run order (default: all). */
+  stages?: readonly string[];
   /** A line per run, for the benchmark's progress. */
   progress?: (line: string) => void;
 }
@@ -148,6 +150,7 @@ export async function runDay(sandbox: Sandbox, day: string, window: Record<strin
     ...window,
   };
   for (const stage of STAGE_TABLE as readonly StageRow[]) {
+    if (options.stages && !options.stages.includes(stage.name)) continue;
     const shards = stage.sharded ? options.shards ?? stage.defaultShards : 1;
     const startedAt = Date.now();
     const codes = await Promise.all(

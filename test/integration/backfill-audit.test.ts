@@ -122,7 +122,7 @@ describe('backfill from a list of EANs, repair of a run, audit of the copy (sand
     expect(plan.counts).to.deep.include({ planned: eans.length, duplicate: repeats.length, bad: bad.length, blank: 2, search_requests: 0 });
     expect(plan.accounting.in).to.equal(lines.length - 1);
     expect(plan.details.badLines).to.have.length(bad.length);
-    expect((plan.details.badLines as string[])[0]).to.match(/^line \d+: "abc" \(not 13 digits/);
+    expect((plan.details.badLines as string[])[0]).to.match(/^line \d+: "abc" \(3 characters, not 13 digits/);
     expect((plan.details.badLines as string[])[2]).to.contain('wrong check digit');
     expect([...(await plannedEans('backfill-1'))].sort()).to.deep.equal([...new Set(eans)].sort());
 

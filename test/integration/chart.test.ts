@@ -67,12 +67,12 @@ describe('Helm chart: observability resources (real helm, promtool)', function (
     const spec = rule.split(/^spec:\n/m)[1]!.split('\n').map((line) => line.slice(2)).join('\n');
     expect(spec).to.contain('> 48 * 3600').and.not.contain('> 26 * 3600');
     expect(spec).to.contain('/ 86400) > 3\n').and.contain('/ 86400) >= 15\n');
-    expect(spec.match(/runbook_url: "https:\/\/git\.example\/etl\/docs\/operations\.md#titeliveetl[a-z]+"/g)).to.have.length(7);
+    expect(spec.match(/runbook_url: "https:\/\/git\.example\/etl\/docs\/operations\.md#titeliveetl[a-z]+"/g)).to.have.length(8);
     const file = path.join(await mkdtemp(path.join(tmpdir(), 'rules-')), 'rules.yaml');
     await writeFile(file, spec);
     const check = spawnSync(promtool, ['check', 'rules', file], { encoding: 'utf8' });
     expect(check.status, check.stdout + check.stderr).to.equal(0);
-    expect(check.stdout).to.contain('SUCCESS: 7 rules found');
+    expect(check.stdout).to.contain('SUCCESS: 8 rules found');
   });
 
   it('rejects bad values through values.schema.json', function () {
@@ -152,16 +152,16 @@ describe('Helm chart: CronJobs, Indexed Jobs, RBAC and security (real helm, Kube
     }
   });
 
-  it('installs one pipeline CronJob per category and one suspended template per category and stage', function () {
+  it('installs one pipeline CronJob and one weekly audit CronJob per category, and one suspended template per category and stage', function () {
     const manifests = render(this, []);
     const cronJobs = manifests.filter((manifest) => manifest.kind === 'CronJob');
     const names = cronJobs.map((cronJob) => cronJob.metadata.name).sort();
-    const expected = ['paper', 'music'].flatMap((category) => ['pipeline', ...STAGES].map((stage) => `titelive-etl-${category}-${stage}`)).sort();
+    const expected = ['paper', 'music'].flatMap((category) => ['pipeline', 'audit', ...STAGES].map((stage) => `titelive-etl-${category}-${stage}`)).sort();
     expect(names).to.deep.equal(expected);
     for (const cronJob of cronJobs) {
       expect(cronJob.metadata.name.length, 'CronJob names stop at 52 characters').to.be.at.most(52);
-      const pipeline = cronJob.metadata.name.endsWith('-pipeline');
-      expect(cronJob.spec.suspend, cronJob.metadata.name).to.equal(!pipeline);
+      const scheduled = cronJob.metadata.name.endsWith('-pipeline') || cronJob.metadata.name.endsWith('-audit');
+      expect(cronJob.spec.suspend, cronJob.metadata.name).to.equal(!scheduled);
       expect(cronJob.spec.concurrencyPolicy).to.equal('Forbid');
       expect(cronJob.spec.timeZone).to.equal('Europe/Paris');
       const job = cronJob.spec.jobTemplate.spec;
@@ -180,6 +180,14 @@ describe('Helm chart: CronJobs, Indexed Jobs, RBAC and security (real helm, Kube
     const fieldRefs = Object.fromEntries((podSpecOf(pipeline).containers[0].env as Manifest[]).filter((variable) => variable.valueFrom).map((variable) => [variable.name, variable.valueFrom.fieldRef.fieldPath]));
     expect(fieldRefs).to.deep.equal({ POD_NAMESPACE: 'metadata.namespace', PIPELINE_JOB_NAME: "metadata.labels['batch.kubernetes.io/job-name']" });
     expect(envOf(pipeline).RELEASE_NAME).to.equal('titelive-etl');
+
+    const audit = cronJobs.find((cronJob) => cronJob.metadata.name === 'titelive-etl-paper-audit')!;
+    expect(audit.spec.schedule, 'weekly').to.match(/^\S+ \S+ \* \* [0-6]$/);
+    expect(podSpecOf(audit).containers[0].args).to.deep.equal(['audit']);
+    expect(envOf(audit)).to.include({ AUDIT_SAMPLE: '1000', MAX_STALE_RATIO: '0.01', FAIL_ON_STALE: 'false', MONGODB_URI_FILE: '/var/run/secrets/mongodb/uri', PARALLELISM: '2', TITELIVE_PASSWORD_FILE: '/var/run/secrets/titelive/password' });
+    expect(audit.spec.jobTemplate.spec.podFailurePolicy.rules[0].onExitCodes.values, 'a stale copy is not retried').to.include(4);
+    const off = render(this, ['--set', 'audit.enabled=false']).filter((manifest) => manifest.kind === 'CronJob' && manifest.metadata.name.endsWith('-audit'));
+    expect(off).to.have.length(0);
   });
 
   it("has one entry under stages per row of the CLI's stage table, sharded and with the default shards the row says", () => {
@@ -200,8 +208,8 @@ describe('Helm chart: CronJobs, Indexed Jobs, RBAC and security (real helm, Kube
       for (const [variable, value] of Object.entries(variables)) {
         const name = byEnv.get(variable);
         const wanted = name === undefined ? undefined : defaultOf(name, context);
-        // Pods log JSON; shard counts are the stage table's (checked above).
-        if (wanted === undefined || name === 'log-format' || name === 'shard-count') continue;
+        // Pods log JSON; shard counts are the stage table's (checked above); PARALLELISM is the chart's share of the budget.
+        if (wanted === undefined || name === 'log-format' || name === 'shard-count' || name === 'parallelism') continue;
         expect(value, `${variable} (--${name}${context ? `, ${context}` : ''})`).to.equal(String(wanted));
         compared.push(variable);
       }
@@ -209,7 +217,8 @@ describe('Helm chart: CronJobs, Indexed Jobs, RBAC and security (real helm, Kube
     check(shared.data, undefined);
     const images = manifests.find((manifest) => manifest.kind === 'CronJob' && manifest.metadata.name === 'titelive-etl-paper-images')!;
     check(envOf(images), 'images');
-    expect(compared).to.include.members(['TITELIVE_RATE_LIMIT', 'TITELIVE_API_URL', 'IMAGE_HOSTS', 'MONGODB_BATCH_SIZE', 'HTTP_MAX_SOCKETS', 'MAX_IMAGE_BYTES', 'MAX_FAILURE_RATIO']);
+    check(envOf(manifests.find((manifest) => manifest.kind === 'CronJob' && manifest.metadata.name === 'titelive-etl-paper-audit')!), 'audit');
+    expect(compared).to.include.members(['TITELIVE_RATE_LIMIT', 'TITELIVE_API_URL', 'IMAGE_HOSTS', 'MONGODB_BATCH_SIZE', 'HTTP_MAX_SOCKETS', 'MAX_IMAGE_BYTES', 'MAX_FAILURE_RATIO', 'AUDIT_SAMPLE', 'MAX_STALE_RATIO', 'FAIL_ON_STALE']);
   });
 
   it('renders a stage added in values alone: its CronJob, its Role entry and its variables', async function () {
@@ -290,7 +299,7 @@ describe('Helm chart: CronJobs, Indexed Jobs, RBAC and security (real helm, Kube
       expect(account.automountServiceAccountToken).to.equal(false);
     }
     // The Role allows exactly the pipeline's calls, on exactly this release's stage templates.
-    const templates = cronJobs.map((cronJob) => cronJob.metadata.name).filter((name) => !name.endsWith('-pipeline')).sort();
+    const templates = cronJobs.map((cronJob) => cronJob.metadata.name).filter((name) => !name.endsWith('-pipeline') && !name.endsWith('-audit')).sort();
     expect(role.rules).to.deep.equal([
       { apiGroups: ['batch'], resources: ['cronjobs'], verbs: ['get'], resourceNames: role.rules[0].resourceNames },
       { apiGroups: ['batch'], resources: ['jobs'], verbs: ['get', 'list', 'create'] },

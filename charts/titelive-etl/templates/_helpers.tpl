@@ -188,3 +188,29 @@ A value as an environment variable's text: whole numbers without an exponent (YA
 {{- . | toString -}}
 {{- end -}}
 {{- end }}
+
+{{/*
+What a pod needs to reach a service, as YAML of env, volumes and mounts: "titelive" (its share
+of the request budget, PARALLELISM = budgetShares, and the credentials) and "mongodb" (the
+connection string from its Secret, as a file). Takes a dict of root, needs and budgetShares.
+*/}}
+{{- define "titelive-etl.serviceAccess" -}}
+{{- $values := .root.Values -}}
+{{- $env := list -}}
+{{- $volumes := list -}}
+{{- $mounts := list -}}
+{{- if has "titelive" .needs -}}
+{{- $env = append $env (dict "name" "PARALLELISM" "value" (.budgetShares | toString)) -}}
+{{- if eq $values.titelive.credentials.source "secret" -}}
+{{- $env = concat $env (list (dict "name" "TITELIVE_USERNAME_FILE" "value" "/var/run/secrets/titelive/username") (dict "name" "TITELIVE_PASSWORD_FILE" "value" "/var/run/secrets/titelive/password")) -}}
+{{- $volumes = append $volumes (dict "name" "titelive-credentials" "secret" (dict "secretName" $values.titelive.credentials.existingSecret "items" (list (dict "key" $values.titelive.credentials.usernameKey "path" "username") (dict "key" $values.titelive.credentials.passwordKey "path" "password")))) -}}
+{{- $mounts = append $mounts (dict "name" "titelive-credentials" "mountPath" "/var/run/secrets/titelive" "readOnly" true) -}}
+{{- end -}}
+{{- end -}}
+{{- if has "mongodb" .needs -}}
+{{- $env = append $env (dict "name" "MONGODB_URI_FILE" "value" "/var/run/secrets/mongodb/uri") -}}
+{{- $volumes = append $volumes (dict "name" "mongodb" "secret" (dict "secretName" $values.mongodb.existingSecret "items" (list (dict "key" $values.mongodb.uriKey "path" "uri")))) -}}
+{{- $mounts = append $mounts (dict "name" "mongodb" "mountPath" "/var/run/secrets/mongodb" "readOnly" true) -}}
+{{- end -}}
+{{- toYaml (dict "env" $env "volumes" $volumes "mounts" $mounts) -}}
+{{- end -}}
