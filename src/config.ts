@@ -125,10 +125,10 @@ function argvString(argv: Argv, name: string): string | undefined {
 
 export async function resolvePlanConfig(argv: Argv, env: Env): Promise<PlanConfig> {
   const run = resolveRunConfig(argv, env);
+  const selection = resolvePlanSelection(argv, env, run);
   const window = resolveWindow(argv, env, run.runId);
   const allowPartial = booleanOption(argv, env, 'allow-partial');
   const limit = resolveLimit(argv, env);
-  const selection = resolvePlanSelection(argv, env, run);
   return { ...run, window, selection, allowPartial, limit, titelive: await resolveTiteliveConfig(argv, env) };
 }
 

@@ -8,12 +8,14 @@ import { readManifests } from '../../src/runtime/manifest.js';
 import { readStageRows } from '../../src/runtime/part-io.js';
 import { LocalStorage } from '../../src/runtime/storage/local-storage.js';
 import type { TruthEntry } from '../../src/sandbox/history.js';
-import type { Sandbox } from '../../src/sandbox/server.js';
+import { SANDBOX_PASSWORD, SANDBOX_USERNAME, type Sandbox } from '../../src/sandbox/server.js';
 import { runAudit, type AuditReport } from '../../src/stages/audit.js';
+import { articlesOf, eanOf } from '../../src/titelive/response-shapes.js';
 import { readCommitRecord } from '../../src/stages/commit-run.js';
 import { continuitySandbox, runDay, setClock, type ContinuityOptions } from '../helpers/continuity.js';
 import { quietContext, sandboxTitelive, tempDir } from '../helpers/run-stages.js';
 import { startMongo, type MongoServer } from '../helpers/services.js';
+import { runCli } from '../helpers/cli.js';
 
 const START = '2026-03-02';
 const PRODUCTS = 120;
@@ -33,6 +35,7 @@ describe('backfill from a list of EANs, repair of a run, audit of the copy (sand
   let dataUrl: string;
   let options: ContinuityOptions;
   let failing: string[];
+  let coverless: string[];
   const database = `backfill_${Date.now()}`;
 
   before(async function () {
@@ -42,6 +45,13 @@ describe('backfill from a list of EANs, repair of a run, audit of the copy (sand
     const probe = continuitySandbox({ products: PRODUCTS, start: START });
     failing = probe.history!.truth('paper').filter((entry) => !entry.deleted).slice(5, 7).map((entry) => entry.ean);
     sandbox = continuitySandbox({ products: PRODUCTS, start: START, failingEans: failing });
+    // Two EANs whose recto is gone from the image host, until the repair.
+    const withCover = (ean: string) => {
+      const located = probe.catalog.locate('paper', ean)!;
+      return articlesOf(probe.catalog.product('paper', located.index)).some((article) => eanOf(article) === ean && Number(article.image) === 1);
+    };
+    coverless = probe.history!.truth('paper').filter((entry) => !entry.deleted && withCover(entry.ean)).slice(20, 22).map((entry) => entry.ean);
+    sandbox.faults.imageFaults = Object.fromEntries(coverless.map((ean) => [`${ean}-recto`, 'not-found' as const]));
     await sandbox.start();
     await setClock(sandbox, START);
     options = { products: PRODUCTS, start: START, days: 0, outageDays: [], lookbackDays: 7, mode: 'cursor', runner: 'in-process', mongoUri: mongo.uri, database, dataUrl };
@@ -140,12 +150,16 @@ describe('backfill from a list of EANs, repair of a run, audit of the copy (sand
     expect(commit).to.deep.include({ moved: false, failed: 2, cursorAfter: null });
   });
 
-  it('plan --retry-failed-from plans exactly the EANs whose fetch failed, and the repair loads them', async () => {
+  it('plan --retry-failed-from plans exactly the EANs whose fetch failed (with --include-unavailable, and those whose cover failed), and the repair loads them', async () => {
     sandbox.faults.failingEans = [];
+    sandbox.faults.imageFaults = {};
     sandbox.resetStats();
     const result = await runDay(sandbox, 'repair-1', { RETRY_FAILED_FROM: 'backfill-1' }, options);
     expect(result.ok, JSON.stringify(result.failed)).to.equal(true);
     expect((await plannedEans('repair-1')).sort()).to.deep.equal([...failing].sort());
+    const withCovers = await runDay(sandbox, 'repair-2', { RETRY_FAILED_FROM: 'backfill-1', INCLUDE_UNAVAILABLE: 'true' }, options);
+    expect(withCovers.ok, JSON.stringify(withCovers.failed)).to.equal(true);
+    expect((await plannedEans('repair-2')).sort()).to.deep.equal([...failing, ...coverless].sort());
     expect(sandbox.getStats().searches).to.equal(0);
     const stored = await copy();
     for (const ean of failing) expect(stored.get(ean)?.deleted, ean).to.equal(false);
@@ -189,7 +203,40 @@ describe('backfill from a list of EANs, repair of a run, audit of the copy (sand
     for (const finding of sampled.findings) expect(finding.outcome !== 'in_sync', finding.key).to.equal(wrong.has(finding.key));
     const files = await new LocalStorage(dataUrl).list('paper/_audits');
     expect(files.filter((file) => file.endsWith('.json'))).to.have.length(3);
+
+    // As a pod runs it: the table, one audit_done line, and exit 4 with --fail-on-stale when the share is above the threshold.
+    const env = { MONGODB_URI: mongo.uri, TITELIVE_API_URL: sandbox.apiUrl, TITELIVE_LOGIN_URL: sandbox.loginUrl, TITELIVE_USERNAME: SANDBOX_USERNAME, TITELIVE_PASSWORD: SANDBOX_PASSWORD, LOG_FORMAT: 'json' };
+    const args = ['audit', '--category', 'paper', '--data-url', dataUrl, '--database', database, '--sample', '100000'];
+    const failing = await runCli([...args, '--fail-on-stale', '--max-stale-ratio', '0.001'], env);
+    expect(failing.code, failing.stderr).to.equal(4);
+    expect(failing.stdout).to.contain('ABOVE the threshold').and.contain('-not-in-sync.txt');
+    const done = (failing.stdout + failing.stderr).split('\n').filter((line) => line.includes('"event":"audit_done"')).map((line) => JSON.parse(line) as Record<string, number>);
+    expect(done).to.have.length(1);
+    expect(done[0]).to.include({ sampled: stored.size, collectionSize: stored.size, failed: 0 });
+    expect(done[0]!.stale! + done[0]!.deletedAtSource! + done[0]!.deletedInCopyOnly!).to.equal(wrong.size);
+    const lenient = await runCli([...args, '--fail-on-stale', '--max-stale-ratio', '0.9'], env);
+    expect(lenient.code, lenient.stderr).to.equal(0);
+    expect(lenient.stdout).to.contain('within the threshold');
     await setClock(sandbox, START);
+  });
+
+  it('refuses, with exit 2 and before any work, a list that is not there, a list with a window, a list with a repair, and an audit without MongoDB', async () => {
+    const env = { TITELIVE_USERNAME: 'u', TITELIVE_PASSWORD: 'p', TITELIVE_API_URL: 'http://127.0.0.1:9/v1', TITELIVE_LOGIN_URL: 'http://127.0.0.1:9/v1/login' };
+    const base = ['plan', '--category', 'paper', '--data-url', dataUrl, '--run-id', 'refused'];
+    const missing = await runCli([...base, '--eans-from', path.join(dataUrl, 'no-such-list.csv')], env);
+    expect(missing.code).to.equal(2);
+    expect(missing.stdout + missing.stderr).to.contain('no-such-list.csv does not exist');
+    const withWindow = await runCli([...base, '--eans-from', 'x.csv', '--min-modified-date', '2024-01-01'], env);
+    expect(withWindow.code).to.equal(2);
+    expect(withWindow.stdout + withWindow.stderr).to.contain('plans a list, not a window');
+    const both = await runCli([...base, '--eans-from', 'x.csv', '--retry-failed-from', 'backfill-1'], env);
+    expect(both.code).to.equal(2);
+    const noRun = await runCli([...base, '--retry-failed-from', 'never-ran'], env);
+    expect(noRun.code).to.equal(2);
+    expect(noRun.stdout + noRun.stderr).to.contain('no plan of paper/never-ran');
+    const audit = await runCli(['audit', '--category', 'paper', '--data-url', dataUrl], { ...env, MONGODB_URI: '' });
+    expect(audit.code).to.equal(2);
+    expect(audit.stdout + audit.stderr).to.contain('MongoDB connection string missing');
   });
 
   it('plan --eans-from --move-cursor: the run moves the cursor to its run date when it commits', async () => {
