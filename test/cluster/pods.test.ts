@@ -84,6 +84,8 @@ describe('real pods on a kubelet: the chart, the image, the pipeline (npm run te
       metrics: { enabled: false, pushgatewayUrl: stack.pushgatewayUrl },
       pipeline: { pollIntervalMs: 1000, resources: small },
       stages: { plan: { resources: small }, fetch: sharded, parse: { ...sharded, workers: 1 }, images: sharded, load: sharded },
+      // Run by hand below, never by its schedule during the test.
+      audit: { suspend: true, resources: small },
       extraEnv: [
         { name: 'STORAGE_EMULATOR_HOST', value: `http://${gcs.host}` },
         // No kube-proxy on this node: the pipeline pod reaches the API server on loopback.
@@ -215,6 +217,30 @@ describe('real pods on a kubelet: the chart, the image, the pipeline (npm run te
     }, {});
     expect(counts.uploaded).to.equal(0);
     expect(counts.already_present).to.be.greaterThan(0);
+  });
+
+  it('kubectl create job --from=cronjob/…-paper-audit runs one audit pod: the copy in sync, its report in the bucket, the stale share pushed', async () => {
+    ok(kubectl(['create', 'job', '--from=cronjob/titelive-etl-paper-audit', 'audit-1']), 'create the audit job');
+    const job = await jobEnds('audit-1');
+    const log = logsOf('audit-1');
+    expect(job.status.succeeded, log).to.equal(1);
+    const done = log.split('\n').filter((line) => line.includes('"event":"audit_done"')).map((line) => JSON.parse(line.slice(line.indexOf('{'))) as Record<string, number>);
+    expect(done, log).to.have.length(1);
+    const client = await MongoClient.connect(mongo.uri);
+    let documents: number;
+    try {
+      documents = await client.db(database).collection('products').countDocuments({ category: 'paper' });
+    } finally {
+      await client.close();
+    }
+    // The sandbox's catalogue does not change: every sampled document is what load would write now.
+    expect(done[0]).to.include({ sampled: Math.min(documents, 1_000), collectionSize: documents, stale: 0, deletedAtSource: 0, deletedInCopyOnly: 0, failed: 0, staleRatio: 0 });
+    expect(log).to.contain('in_sync').and.contain('within the threshold');
+    const reports = (await openStorage(`gs://${bucket}/runs`).list('paper/_audits')).filter((file) => file.endsWith('.json'));
+    expect(reports).to.have.length(1);
+    const pushed = await (await fetch(`${stack.pushgatewayUrl}/metrics`)).text();
+    expect(pushed).to.match(/titelive_etl_audit_stale_ratio\{[^}]*category="paper"[^}]*\} 0/);
+    expect(pushed).to.match(/titelive_etl_audit_items\{[^}]*outcome="in_sync"[^}]*\} [1-9]/);
   });
 
   it('helm upgrade to other shard counts runs with them; helm rollback restores the previous ones', async () => {
