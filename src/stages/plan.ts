@@ -202,7 +202,8 @@ function planWindow(config: PlanConfig, cursor: CursorState | undefined): { wind
     `plan ${config.dataset}/${config.runId}: ${choice.reason} (--max-catch-up-days / MAX_CATCH_UP_DAYS). ` +
       `Cover the gap with a run of explicit dates (a backfill; it moves the cursor when it commits): ` +
       `titelive-etl plan --category ${config.dataset} --run-id backfill-${choice.gap.start} --min-modified-date ${choice.gap.start} --max-modified-date ${choice.gap.end} …, ` +
-      `then fetch, parse, images and load with that run id (split a gap over 366 days into several runs); ` +
+      `then fetch, parse, images and load with that run id (split a gap over 366 days into several runs), ` +
+      `or a run of the list of EANs you hold (plan --eans-from FILE --move-cursor); ` +
       `or skip the gap knowingly with \`titelive-etl cursor --category ${config.dataset} --set ${choice.gap.end}\``,
   );
 }
