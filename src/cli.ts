@@ -71,8 +71,9 @@ export function buildCli(args: string[]): YargsArgv {
     .command(
       'pipeline',
       "Run the stages in order on Kubernetes as Jobs made from the chart's stage CronJobs; skips complete stages, so a rerun resumes",
-      (y) => y.options(yargsOptions([...RUN_OPTIONS, 'release', 'namespace', 'kubeconfig', 'owner-job', 'stages', 'poll-interval-ms', ...OBSERVABILITY_OPTIONS]))
-        .example('$0 pipeline --category paper --data-url gs://bucket/runs --release titelive-etl --namespace etl', 'from a laptop with a kubeconfig'),
+      (y) => y.options(yargsOptions([...RUN_OPTIONS, 'release', 'namespace', 'kubeconfig', 'owner-job', 'stages', 'poll-interval-ms', 'eans-from', 'move-cursor', 'retry-failed-from', 'include-unavailable', ...OBSERVABILITY_OPTIONS]))
+        .example('$0 pipeline --category paper --data-url gs://bucket/runs --release titelive-etl --namespace etl', 'from a laptop with a kubeconfig')
+        .example('$0 pipeline --category paper --run-id backfill-2024-03 --eans-from gs://bucket/lists/paper.csv --data-url gs://bucket/runs --namespace etl', 'a backfill: the plan Job reads the list'),
       (argv) => stageCommand('pipeline', argv, async (a, e) => resolvePipelineConfig(a, e), runPipelineCommand),
     )
     .command(

@@ -132,6 +132,13 @@ export async function resolvePlanConfig(argv: Argv, env: Env): Promise<PlanConfi
   return { ...run, window, selection, allowPartial, limit, titelive: await resolveTiteliveConfig(argv, env) };
 }
 
+/** The variables that give a plan Job the same selection (the pipeline passes them on). */
+function planSelectionEnv(selection: PlanSelection): Record<string, string> {
+  if (selection.kind === 'list') return { EANS_FROM: selection.url, MOVE_CURSOR: String(selection.moveCursor) };
+  if (selection.kind === 'retry') return { RETRY_FAILED_FROM: selection.runId, INCLUDE_UNAVAILABLE: String(selection.includeUnavailable) };
+  return {};
+}
+
 /** The window (default), a list (--eans-from) or an earlier run's failures (--retry-failed-from): one at a time. */
 function resolvePlanSelection(argv: Argv, env: Env, run: RunConfig): PlanSelection {
   const list = setting(argv, env, 'eans-from');
@@ -142,6 +149,10 @@ function resolvePlanSelection(argv: Argv, env: Env, run: RunConfig): PlanSelecti
   if (list.raw !== undefined && retry.raw !== undefined) throw new ConfigError(`give ${list.from} or ${retry.from}, not both`);
   const chosen = list.raw !== undefined ? list : retry.raw !== undefined ? retry : undefined;
   if (chosen && dates.raw !== undefined) throw new ConfigError(`${chosen.from} plans a list, not a window: drop ${dates.from}`);
+  const runIdSetting = setting(argv, env, 'run-id');
+  if (chosen && runIdSetting.raw === undefined) {
+    throw new ConfigError(`${chosen.from}: give the run its own --run-id (e.g. backfill-${today()} or ${retry.raw ?? today()}-repair): today's run id is the scheduled run's`);
+  }
   if (moveCursor && list.raw === undefined) throw new ConfigError(`${setting(argv, env, 'move-cursor').from} applies to --eans-from only`);
   if (includeUnavailable && retry.raw === undefined) throw new ConfigError(`${setting(argv, env, 'include-unavailable').from} applies to --retry-failed-from only`);
   if (list.raw !== undefined) {
@@ -271,6 +282,8 @@ export interface PipelineCommandConfig extends RunConfig {
   ownerJob: string | undefined;
   stages: Stage[];
   pollIntervalMs: number;
+  /** Variables for one stage's Jobs (plan: --eans-from or --retry-failed-from). */
+  stageEnv: Record<string, Record<string, string>>;
 }
 
 const KUBERNETES_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
@@ -304,6 +317,7 @@ export function resolvePipelineConfig(argv: Argv, env: Env): PipelineCommandConf
     ownerJob: setting(argv, env, 'owner-job').raw,
     stages: stages as Stage[],
     pollIntervalMs: numberOption(argv, env, 'poll-interval-ms'),
+    stageEnv: { plan: planSelectionEnv(resolvePlanSelection(argv, env, run)) },
   };
 }
 

@@ -9,12 +9,14 @@ export interface JobRequest {
   attempt: number;
   /** The pipeline's own Job: deleting it deletes the stage Jobs (none when run from a laptop). */
   owner: V1OwnerReference | undefined;
+  /** Variables set for this Job only (plan's list of a backfill), over the template's. */
+  env?: Readonly<Record<string, string>>;
 }
 
 /**
  * A Job built from a CronJob's jobTemplate the way `kubectl create job --from=cronjob/…` builds
  * it (template labels, annotations and spec; the instantiate annotation), plus the run id and
- * SKIP_COMPLETE_SHARDS in every container's environment, labels to find it again and an owner reference to the pipeline.
+ * SKIP_COMPLETE_SHARDS (and the request's own variables) in every container's environment, labels to find it again and an owner reference to the pipeline.
  */
 export function jobFromCronJob(cronJob: V1CronJob, request: JobRequest): V1Job {
   const template = cronJob.spec?.jobTemplate;
@@ -24,11 +26,13 @@ export function jobFromCronJob(cronJob: V1CronJob, request: JobRequest): V1Job {
   if (!podSpec) throw new Error(`CronJob ${cronJob.metadata?.name} has no pod template spec`);
   for (const container of [...podSpec.containers, ...(podSpec.initContainers ?? [])]) {
     // A resumed stage redoes only the shards whose manifest is missing.
-    const ours = new Set(['RUN_ID', 'SKIP_COMPLETE_SHARDS']);
+    const extra = Object.entries(request.env ?? {}).map(([name, value]) => ({ name, value }));
+    const ours = new Set(['RUN_ID', 'SKIP_COMPLETE_SHARDS', ...extra.map((variable) => variable.name)]);
     container.env = [
       ...(container.env ?? []).filter((variable) => !ours.has(variable.name)),
       { name: 'RUN_ID', value: request.runId },
       { name: 'SKIP_COMPLETE_SHARDS', value: 'true' },
+      ...extra,
     ];
   }
   // Pod labels help `kubectl logs -l titelive-etl/run=…`; the Job controller adds its own selector.

@@ -13,7 +13,7 @@ export async function runPipelineCommand(config: PipelineCommandConfig, { logger
   const storage = openStorage(config.dataUrl);
   const run = { dataset: config.dataset, runId: config.runId };
   await runPipeline(
-    { category: config.dataset, runId: config.runId, release: config.release, stages: config.stages, ownerJob: config.ownerJob, pollIntervalMs: config.pollIntervalMs },
+    { category: config.dataset, runId: config.runId, release: config.release, stages: config.stages, ownerJob: config.ownerJob, pollIntervalMs: config.pollIntervalMs, stageEnv: config.stageEnv },
     {
       api,
       isComplete: async (stage) => (await stageCompletion(storage, run, STAGE_FOLDERS[stage as Stage])).complete,

@@ -17,6 +17,8 @@ export interface PipelineConfig {
   /** The pipeline's own Job, owner of the stage Jobs; undefined from a laptop. */
   ownerJob: string | undefined;
   pollIntervalMs: number;
+  /** Variables for one stage's Jobs, by stage (plan's list or repair of a backfill run). */
+  stageEnv?: Readonly<Record<string, Readonly<Record<string, string>>>>;
 }
 
 export interface PipelineDeps {
@@ -96,7 +98,7 @@ async function startStage(config: PipelineConfig, deps: PipelineDeps, stage: str
   }
   const attempt = 1 + Math.max(0, ...mine.map((job) => Number(job.metadata?.annotations?.[ANNOTATIONS.attempt]) || 0));
   const name = stageJobName(templateName, config.runId, attempt);
-  const created = await api.createJob(jobFromCronJob(cronJob, { name, category: config.category, stage, runId: config.runId, attempt, owner }));
+  const created = await api.createJob(jobFromCronJob(cronJob, { name, category: config.category, stage, runId: config.runId, attempt, owner, ...(config.stageEnv?.[stage] ? { env: config.stageEnv[stage] } : {}) }));
   logger.info({ event: 'stage_job_created', stage, job: name, attempt }, `pipeline: ${stage}: created Job ${name} from cronjob/${templateName}${attempt > 1 ? ` (attempt ${attempt})` : ''}`);
   return created;
 }

@@ -77,5 +77,10 @@ describe('config', () => {
     expect((await configError(() => resolvePipelineConfig({ stages: 'plan,upload' }, env))).message).to.contain('unknown stages (upload)');
     expect((await configError(() => resolvePipelineConfig({}, { ...env, RELEASE_NAME: 'Titelive_ETL' }))).message).to.contain('RELEASE_NAME').and.contain("'Titelive_ETL'");
     expect((await configError(() => resolvePipelineConfig({ release: 'r'.repeat(38) }, env))).message).to.contain('up to 37');
+    // A backfill: the plan Job gets the list; a list without its own run id would take the scheduled run's.
+    expect(config.stageEnv).to.deep.equal({ plan: {} });
+    expect(resolvePipelineConfig({ 'run-id': 'backfill-1', 'eans-from': 'gs://b/l.csv' }, env).stageEnv).to.deep.equal({ plan: { EANS_FROM: 'gs://b/l.csv', MOVE_CURSOR: 'false' } });
+    expect(resolvePipelineConfig({ 'run-id': 'repair-1', 'retry-failed-from': '2026-11-23', 'include-unavailable': true }, env).stageEnv).to.deep.equal({ plan: { RETRY_FAILED_FROM: '2026-11-23', INCLUDE_UNAVAILABLE: 'true' } });
+    expect((await configError(() => resolvePipelineConfig({ 'eans-from': 'gs://b/l.csv' }, env))).message).to.contain('its own --run-id');
   });
 });

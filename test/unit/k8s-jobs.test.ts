@@ -48,6 +48,9 @@ describe('pipeline orchestrator: Job names, template copy, status', function () 
     expect(cronJob.spec!.jobTemplate.spec!.template.spec!.containers[0]!.env![1]).to.deep.equal({ name: 'RUN_ID', value: 'stale' });
     const laptop = jobFromCronJob(cronJob, { name: 'x', category: 'paper', stage: 'fetch', runId: 'r', attempt: 1, owner: undefined });
     expect(laptop.metadata).to.not.have.property('ownerReferences');
+    // A backfill's plan Job: the list's variables over the template's.
+    const backfill = jobFromCronJob(cronJob, { name: 'y', category: 'paper', stage: 'plan', runId: 'backfill-1', attempt: 1, owner: undefined, env: { EANS_FROM: 'gs://b/l.csv', SHARD_COUNT: '1' } });
+    expect(backfill.spec!.template.spec!.containers[0]!.env).to.deep.equal([{ name: 'RUN_ID', value: 'backfill-1' }, { name: 'SKIP_COMPLETE_SHARDS', value: 'true' }, { name: 'EANS_FROM', value: 'gs://b/l.csv' }, { name: 'SHARD_COUNT', value: '1' }]);
   });
 
   it('reads a Job as finished only from its Complete or Failed condition, and says why it failed', function () {
