@@ -14,10 +14,11 @@ import { articlesOf, eanOf } from '../../src/titelive/response-shapes.js';
 import { readCommitRecord } from '../../src/stages/commit-run.js';
 import { continuitySandbox, runDay, setClock, type ContinuityOptions } from '../helpers/continuity.js';
 import { quietContext, sandboxTitelive, tempDir } from '../helpers/run-stages.js';
-import { startMongo, type MongoServer } from '../helpers/services.js';
+import { startMongo, startPrometheusStack, waitFor, type MongoServer } from '../helpers/services.js';
 import { runCli } from '../helpers/cli.js';
 
 const START = '2026-03-02';
+const ALERTS = path.resolve(import.meta.dirname, '../../charts/titelive-etl/files/alerts.yaml');
 const PRODUCTS = 120;
 
 /** The copy as the stored documents say: title, price, modification date, deleted or not. */
@@ -176,7 +177,7 @@ describe('backfill from a list of EANs, repair of a run, audit of the copy (sand
     expect(report.staleShare!.lower).to.equal(0);
   });
 
-  it('audit after the catalogue moved on 6 days: each sampled EAN judged as the API shows it, and the interval holds the true stale share', async () => {
+  it('audit after the catalogue moved on 6 days: each sampled EAN judged as the API shows it, the interval holds the true stale share, and the real Prometheus alerts', async function () {
     await setClock(sandbox, addDays(START, 6));
     const stored = await copy();
     const wrong = notInSync(stored, truthNow());
@@ -204,8 +205,14 @@ describe('backfill from a list of EANs, repair of a run, audit of the copy (sand
     const files = await new LocalStorage(dataUrl).list('paper/_audits');
     expect(files.filter((file) => file.endsWith('.json'))).to.have.length(3);
 
-    // As a pod runs it: the table, one audit_done line, and exit 4 with --fail-on-stale when the share is above the threshold.
-    const env = { MONGODB_URI: mongo.uri, TITELIVE_API_URL: sandbox.apiUrl, TITELIVE_LOGIN_URL: sandbox.loginUrl, TITELIVE_USERNAME: SANDBOX_USERNAME, TITELIVE_PASSWORD: SANDBOX_PASSWORD, LOG_FORMAT: 'json' };
+    // As a pod runs it: the table, one audit_done line, exit 4 with --fail-on-stale when the share
+    // is above the threshold, and what it pushes raises TiteliveEtlCopyStale in a real Prometheus.
+    const stack = await startPrometheusStack(this, [], [ALERTS]);
+    const copyStale = async () => {
+      const response = (await (await fetch(`${stack.prometheusUrl}/api/v1/alerts`)).json()) as { data: { alerts: Array<{ labels: Record<string, string>; state: string }> } };
+      return response.data.alerts.find((alert) => alert.labels.alertname === 'TiteliveEtlCopyStale' && alert.labels.category === 'paper')?.state;
+    };
+    const env = { PUSHGATEWAY_URL: stack.pushgatewayUrl, MONGODB_URI: mongo.uri, TITELIVE_API_URL: sandbox.apiUrl, TITELIVE_LOGIN_URL: sandbox.loginUrl, TITELIVE_USERNAME: SANDBOX_USERNAME, TITELIVE_PASSWORD: SANDBOX_PASSWORD, LOG_FORMAT: 'json' };
     const args = ['audit', '--category', 'paper', '--data-url', dataUrl, '--database', database, '--sample', '100000'];
     const failing = await runCli([...args, '--fail-on-stale', '--max-stale-ratio', '0.001'], env);
     expect(failing.code, failing.stderr).to.equal(4);
@@ -214,9 +221,15 @@ describe('backfill from a list of EANs, repair of a run, audit of the copy (sand
     expect(done).to.have.length(1);
     expect(done[0]).to.include({ sampled: stored.size, collectionSize: stored.size, failed: 0 });
     expect(done[0]!.stale! + done[0]!.deletedAtSource! + done[0]!.deletedInCopyOnly!).to.equal(wrong.size);
-    const lenient = await runCli([...args, '--fail-on-stale', '--max-stale-ratio', '0.9'], env);
-    expect(lenient.code, lenient.stderr).to.equal(0);
-    expect(lenient.stdout).to.contain('within the threshold');
+    try {
+      await waitFor(async () => (await copyStale()) === 'pending', 'TiteliveEtlCopyStale pending', 30_000);
+      const lenient = await runCli([...args, '--fail-on-stale', '--max-stale-ratio', '0.9'], env);
+      expect(lenient.code, lenient.stderr).to.equal(0);
+      expect(lenient.stdout).to.contain('within the threshold');
+      await waitFor(async () => (await copyStale()) === undefined, 'TiteliveEtlCopyStale resolved under a higher threshold', 30_000);
+    } finally {
+      await stack.stop();
+    }
     await setClock(sandbox, START);
   });
 
