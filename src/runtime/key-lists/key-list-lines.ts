@@ -2,6 +2,7 @@ import { createReadStream } from 'node:fs';
 import { open, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { createInterface } from 'node:readline';
 import { ConfigError } from '../errors.js';
 import { readParquetInfo, readParquetRows } from '../parquet/parquet-reader.js';
@@ -22,7 +23,7 @@ const SEPARATORS = [',', ';', '\t'] as const;
  * `columns`. The file may be local, `file://` or `gs://` (copied to a temporary file first).
  */
 export async function* keyListLines(location: string, columns: readonly string[], from: string): AsyncGenerator<ListedLine> {
-  const { folder, name } = splitLocation(location);
+  const { folder, name } = splitLocation(location.startsWith('file://') ? fileURLToPath(location) : location);
   const storage = openStorage(folder, from);
   if (!(await storage.exists(name))) throw new ConfigError(`${from}: ${location} does not exist; give a local path, a file:// URL or a gs://bucket/path to a list of EANs`);
   const local = storage.localFile(name);
