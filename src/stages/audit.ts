@@ -6,12 +6,13 @@ import { auditItems, auditMaxStaleRatio, auditStaleRatio, auditStaleRatioLowerBo
 import { MongoConnection } from '../runtime/mongo.js';
 import { openStorage } from '../runtime/storage/open-storage.js';
 import { wilsonInterval, type ShareInterval } from '../runtime/wilson-interval.js';
-import type { FetchedItem } from '../source.js';
+import type { FetchedItem, SourceConnection } from '../source.js';
 import { sourceOf } from '../sources.js';
 import type { AuditConfig } from '../stage-configs.js';
 import { AUDIT_OUTCOMES, compareWithSource, type AuditFinding, type AuditOutcome } from './audit-compare.js';
 import type { StoredDocument } from './load-collection.js';
-import { sampleDocuments } from './sample-documents.js';
+import { sampleKeys } from './sample-documents.js';
+import { Progress } from '../runtime/progress.js';
 
 /** What an audit found, as written to `{category}/_audits/{auditId}.json`. */
 export interface AuditReport {
@@ -32,6 +33,16 @@ export interface AuditReport {
   findings: AuditFinding[];
 }
 
+/** The source's answers for a batch of keys; a batch that fails as a whole fails each of its keys. */
+async function fetchFresh(connection: SourceConnection, dataset: string, keys: string[], signal: AbortSignal): Promise<FetchedItem[]> {
+  try {
+    return await connection.fetchBatch(dataset, keys, signal);
+  } catch (error) {
+    if (signal.aborted) throw error;
+    return keys.map((key): FetchedItem => ({ key, status: 'failed', error: messageOf(error) }));
+  }
+}
+
 /** Findings shown in the table per outcome. */
 const SHOWN = 5;
 
@@ -48,45 +59,44 @@ export async function runAudit(config: AuditConfig, { logger, signal }: JobConte
   const facet = await source.products();
   const storage = openStorage(config.dataUrl);
   const connection = await MongoConnection.connect(config.mongodbUri, config.timeoutMs === undefined ? {} : { socketTimeoutMS: config.timeoutMs });
-  let documents: StoredDocument[];
+  const findings: AuditFinding[] = [];
   let collectionSize: number;
   try {
     const collection = connection.client.db(config.database).collection<StoredDocument>(config.collection);
     collectionSize = await collection.countDocuments({ category: config.dataset });
-    documents = await sampleDocuments(collection, { category: config.dataset }, config.sample, logger);
+    const keys = await sampleKeys(collection, { category: config.dataset }, config.sample, logger);
+    logger.info({ event: 'audit_sampled', sampled: keys.length, collectionSize }, `audit: ${keys.length} of ${collectionSize} ${config.dataset} documents sampled from ${config.database}.${config.collection}`);
+    const progress = new Progress(logger, 'audit', keys.length, 'documents');
+    if (keys.length > 0) {
+      const titelive = await source.connect(config.titelive, 0, logger);
+      try {
+        // A batch at a time: its stored documents and the source's answer, compared, then let go.
+        await forEachCompleted(
+          chunk(keys, config.batchSize),
+          config.titelive.concurrency,
+          async (batch) => {
+            const [stored, fresh] = await Promise.all([collection.find({ _id: { $in: batch } }).toArray(), fetchFresh(titelive, config.dataset, batch, signal)]);
+            const answers = new Map(fresh.map((item) => [item.key, item]));
+            return stored.map((document) => compareWithSource(document, answers.get(document._id) ?? { key: document._id, status: 'failed', error: 'no answer' }, facet, config.dataset));
+          },
+          (compared) => {
+            findings.push(...compared);
+            for (const finding of compared) progress.add(finding.outcome);
+          },
+          signal,
+        );
+      } finally {
+        titelive.close();
+      }
+    }
+    progress.log('done');
   } catch (error) {
+    if (signal.aborted) throw signal.reason;
     throw connection.redact(error);
   } finally {
     await connection.close();
   }
-  logger.info({ event: 'audit_sampled', sampled: documents.length, collectionSize }, `audit: ${documents.length} of ${collectionSize} ${config.dataset} documents sampled from ${config.database}.${config.collection}`);
 
-  const fresh = new Map<string, FetchedItem>();
-  if (documents.length > 0) {
-    const titelive = await source.connect(config.titelive, 0, logger);
-    try {
-      await forEachCompleted(
-        chunk(documents.map((document) => document._id), config.batchSize),
-        config.titelive.concurrency,
-        async (keys) => {
-          try {
-            return await titelive.fetchBatch(config.dataset, keys, signal);
-          } catch (error) {
-            if (signal.aborted) throw error;
-            return keys.map((key): FetchedItem => ({ key, status: 'failed', error: messageOf(error) }));
-          }
-        },
-        (items) => {
-          for (const item of items) fresh.set(item.key, item);
-        },
-        signal,
-      );
-    } finally {
-      titelive.close();
-    }
-  }
-
-  const findings = documents.map((document) => compareWithSource(document, fresh.get(document._id) ?? { key: document._id, status: 'failed', error: 'no answer' }, facet, config.dataset));
   const outcomes = Object.fromEntries(AUDIT_OUTCOMES.map((outcome) => [outcome, 0])) as Record<AuditOutcome, number>;
   for (const finding of findings) outcomes[finding.outcome] += 1;
   const compared = findings.length - outcomes.failed;

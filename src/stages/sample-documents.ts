@@ -2,17 +2,16 @@ import type { Collection, Filter } from 'mongodb';
 import type { Logger } from 'pino';
 import type { StoredDocument } from './load-collection.js';
 
-/** Documents read by _id per round trip when the sample is drawn here. */
-const FETCH_BY_ID = 1_000;
-
 /**
- * A uniform sample of `size` documents matching `filter`: the server's `$sample`, or, on a
- * server without it (FerretDB), a reservoir sample of the matching `_id`s read here, then those
- * documents by `_id`. Either way each document is as likely as any other to be drawn.
+ * The keys (`_id`) of a uniform sample of `size` documents matching `filter`: the server's
+ * `$sample`, or, on a server without it (FerretDB), a reservoir sample of the matching `_id`s
+ * read here. Either way each document is as likely as any other to be drawn. Only keys: the
+ * documents are read batch by batch as they are compared, so memory holds a batch, not the sample.
  */
-export async function sampleDocuments(collection: Collection<StoredDocument>, filter: Filter<StoredDocument>, size: number, logger: Logger, random: () => number = Math.random): Promise<StoredDocument[]> {
+export async function sampleKeys(collection: Collection<StoredDocument>, filter: Filter<StoredDocument>, size: number, logger: Logger, random: () => number = Math.random): Promise<string[]> {
   try {
-    return await collection.aggregate<StoredDocument>([{ $match: filter }, { $sample: { size } }]).toArray();
+    const sampled = await collection.aggregate<{ _id: string }>([{ $match: filter }, { $sample: { size } }, { $project: { _id: 1 } }]).toArray();
+    return sampled.map((document) => document._id);
   } catch (error) {
     if (!/\$sample/.test(error instanceof Error ? error.message : String(error))) throw error;
     logger.info({ event: 'sample_fallback', reason: error instanceof Error ? error.message : String(error) }, 'audit: the server has no $sample; drawing the sample from the _ids instead');
@@ -27,7 +26,5 @@ export async function sampleDocuments(collection: Collection<StoredDocument>, fi
       if (slot < size) chosen[slot] = _id;
     }
   }
-  const documents: StoredDocument[] = [];
-  for (let i = 0; i < chosen.length; i += FETCH_BY_ID) documents.push(...(await collection.find({ _id: { $in: chosen.slice(i, i + FETCH_BY_ID) } }).toArray()));
-  return documents;
+  return chosen;
 }
