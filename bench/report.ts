@@ -50,6 +50,22 @@ const range = (value: Spread, digits = 1) => `${value.median.toFixed(digits)} ($
 const build = spawnSync('npm', ['run', 'build'], { cwd: root, stdio: 'inherit' });
 if (build.status !== 0) process.exit(1);
 
+/**
+ * The sections of the current report that this script does not write (figures measured by other
+ * commands, such as the real-pod test's stage times), kept as they are after the new ones.
+ */
+function sectionsNotMeasuredHere(previous: string, written: readonly string[]): string[] {
+  const titles = new Set(written.filter((line) => line.startsWith('## ')));
+  const kept: string[] = [];
+  let keeping = false;
+  for (const line of previous.split('\n')) {
+    if (line.startsWith('## ')) keeping = !titles.has(line);
+    if (keeping) kept.push(line);
+  }
+  while (kept.at(-1) === '') kept.pop();
+  return kept.length > 0 ? ['', ...kept] : [];
+}
+
 /** What the backfill tables mean, kept beside the report so that a rerun keeps it. */
 const BACKFILL_NOTES = [
   'The list repeats every 100th EAN and has a bad line every 1,000; plan reads it as a stream and',
@@ -261,5 +277,6 @@ const lines = [
   ...BACKFILL_NOTES,
   '',
 ];
-writeFileSync(path.join(root, 'docs', 'benchmarks.md'), `${lines.join('\n')}\n`);
+const reportFile = path.join(root, 'docs', 'benchmarks.md');
+writeFileSync(reportFile, `${[...lines, ...sectionsNotMeasuredHere(readFileSync(reportFile, 'utf8'), lines)].join('\n')}\n`);
 process.stdout.write('\nbench: wrote docs/benchmarks.md and docs/benchmarks/*.png\n');
