@@ -42,7 +42,10 @@ describe('Kubernetes control plane (real kube-apiserver, etcd, kube-controller-m
       const values = (parseYaml(readFileSync(path.join(CHART, 'ci', file), 'utf8')) ?? {}) as Obj;
       const categories = values.categories?.music?.enabled === false ? 1 : 2;
       const cronJobs = json<Obj>(plane.kubectl(['get', 'cronjobs', '-n', namespace, '-o', 'json'])).items as Obj[];
-      expect(cronJobs, file).to.have.length(6 * categories);
+      // pipeline, audit and the five stage templates, per category.
+      expect(cronJobs, file).to.have.length((6 + (values.audit?.enabled === false ? 0 : 1)) * categories);
+      expect(cronJobs.map((cronJob) => cronJob.metadata.name), file).to.include('titelive-etl-paper-audit');
+      expect(output, `${file}: NOTES say how to run an audit`).to.match(/create job --from=cronjob\/titelive-etl-[a-z]+-audit /);
       // Server-side defaulting happened: fields the templates never set are there.
       expect(cronJobs[0]!.spec.jobTemplate.spec.template.spec.terminationGracePeriodSeconds).to.equal(30);
     });
