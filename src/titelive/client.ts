@@ -84,12 +84,13 @@ export class TiteliveClient {
     return { total: totalOf(body), products: productsOf(body) };
   }
 
-  async lookupEans(category: Category, eans: readonly string[], signal?: AbortSignal): Promise<EanLookup> {
+  /** `maxAttempts`: fewer attempts than the client's policy for this call (a half of a batch that failed). */
+  async lookupEans(category: Category, eans: readonly string[], signal?: AbortSignal, maxAttempts?: number): Promise<EanLookup> {
     if (eans.length === 0 || eans.length > MAX_EANS_PER_CALL) {
       throw new Error(`lookupEans takes 1 to ${MAX_EANS_PER_CALL} EANs, got ${eans.length}`);
     }
     const params = new URLSearchParams({ in: `ean=${eans.join('|')}`, base: category });
-    const response = await this.authorizedGet(`${this.options.apiUrl}/ean?${params}`, signal);
+    const response = await this.authorizedGet(`${this.options.apiUrl}/ean?${params}`, signal, maxAttempts);
     if (response.statusCode === 404) return { status: 'not_found' };
     const body = this.parse(response, `ean lookup of ${eans.length} EANs`);
     return { status: 'answered', products: productsOf(body) };
@@ -106,7 +107,7 @@ export class TiteliveClient {
     }
   }
 
-  private async authorizedGet(url: string, signal?: AbortSignal): Promise<HttpResponse> {
+  private async authorizedGet(url: string, signal?: AbortSignal, maxAttempts?: number): Promise<HttpResponse> {
     let loginsForThisCall = 0;
     for (;;) {
       if (this.token === undefined) await this.login(signal);
@@ -115,6 +116,7 @@ export class TiteliveClient {
         url,
         headers: { authorization: `Bearer ${this.token}`, accept: 'application/json' },
         signal,
+        ...(maxAttempts === undefined ? {} : { maxAttempts }),
       });
       if (response.statusCode !== 401) return response;
       if (loginsForThisCall >= this.maxTokenRefreshes) {

@@ -24,22 +24,28 @@ export async function fetchBatch(client: TiteliveClient, dataset: string, eans: 
 
 type Outcome = { data: string; error?: undefined } | { error: string; data?: undefined };
 
-async function findProducts(client: TiteliveClient, category: Parameters<TiteliveClient['lookupEans']>[0], eans: string[], signal?: AbortSignal): Promise<Map<string, Outcome>> {
+/**
+ * Attempts for each half of a batch answered 500 after all its retries: the whole batch has
+ * shown the 500 is not passing, so halving it down to the EAN behind it retries each half less.
+ */
+const SPLIT_500_ATTEMPTS = 2;
+
+async function findProducts(client: TiteliveClient, category: Parameters<TiteliveClient['lookupEans']>[0], eans: string[], signal?: AbortSignal, maxAttempts?: number): Promise<Map<string, Outcome>> {
   const outcomes = new Map<string, Outcome>();
   let lookup;
   try {
-    lookup = await client.lookupEans(category, eans, signal);
+    lookup = await client.lookupEans(category, eans, signal, maxAttempts);
   } catch (error) {
     if (error instanceof ConfigError || error instanceof StoppedError || signal?.aborted) throw signal?.reason ?? error;
     // A 500 that outlived the retries may come from one EAN's content: halves isolate it, so it fails alone.
-    if (eans.length > 1 && error instanceof HttpRequestError && error.statusCode === 500) return splitLookup(client, category, eans, signal);
+    if (eans.length > 1 && error instanceof HttpRequestError && error.statusCode === 500) return splitLookup(client, category, eans, signal, SPLIT_500_ATTEMPTS);
     for (const ean of eans) outcomes.set(ean, { error: messageOf(error) });
     return outcomes;
   }
   if (lookup.status === 'not_found') {
     if (eans.length === 1) return outcomes;
     // A 404 may hide survivors (some servers answer 404 when any EAN is unknown): split to find them.
-    return splitLookup(client, category, eans, signal);
+    return splitLookup(client, category, eans, signal, maxAttempts);
   }
   const wanted = new Set(eans);
   for (const product of lookup.products) {
@@ -52,8 +58,8 @@ async function findProducts(client: TiteliveClient, category: Parameters<Titeliv
   return outcomes;
 }
 
-async function splitLookup(client: TiteliveClient, category: Parameters<TiteliveClient['lookupEans']>[0], eans: string[], signal?: AbortSignal): Promise<Map<string, Outcome>> {
+async function splitLookup(client: TiteliveClient, category: Parameters<TiteliveClient['lookupEans']>[0], eans: string[], signal?: AbortSignal, maxAttempts?: number): Promise<Map<string, Outcome>> {
   const middle = Math.ceil(eans.length / 2);
-  const halves = await Promise.all([findProducts(client, category, eans.slice(0, middle), signal), findProducts(client, category, eans.slice(middle), signal)]);
+  const halves = await Promise.all([findProducts(client, category, eans.slice(0, middle), signal, maxAttempts), findProducts(client, category, eans.slice(middle), signal, maxAttempts)]);
   return new Map([...halves[0], ...halves[1]]);
 }

@@ -4,6 +4,7 @@ import { HttpClient } from '../../src/runtime/http/http-client.js';
 import { ConfigError } from '../../src/runtime/errors.js';
 import { Sandbox, SANDBOX_PASSWORD, SANDBOX_USERNAME } from '../../src/sandbox/server.js';
 import { TiteliveClient } from '../../src/titelive/client.js';
+import { fetchBatch } from '../../src/titelive/ean-lookup.js';
 
 describe('Titelive client against the sandbox', () => {
   let sandbox: Sandbox;
@@ -76,5 +77,19 @@ describe('Titelive client against the sandbox', () => {
     const pages = await Promise.all([1, 2, 3].map((page) => titelive.search({ category: 'paper', day: '2024-01-25', nextDay: '2024-01-31', page, perPage: 20 })));
     expect(pages.every((page) => page.products.length === 20)).to.equal(true);
     expect(sandbox.getStats().status429).to.be.at.least(1);
+  });
+
+  it('isolates an EAN whose /ean always answers 500: halves of its batch, each tried twice, down to it alone', async () => {
+    const eans = sandbox.catalog.eansModifiedBetween('paper', '2024-01-21', '2024-01-31').slice(0, 250);
+    expect(eans).to.have.length(250);
+    const poison = eans[137]!;
+    sandbox.faults.failingEans = [poison];
+    sandbox.faults.retryAfterSeconds = 0.01;
+    sandbox.resetStats();
+    const items = await fetchBatch(client(), 'paper', eans);
+    expect(items.filter((item) => item.status === 'failed').map((item) => item.key)).to.deep.equal([poison]);
+    expect(items.filter((item) => item.status === 'found').length).to.be.greaterThan(200);
+    // The whole batch 6 times, then at each of 8 halvings the half holding it twice and the other once.
+    expect(sandbox.getStats().eanLookups).to.be.at.most(6 + 8 * 3);
   });
 });

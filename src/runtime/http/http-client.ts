@@ -41,6 +41,8 @@ export interface HttpRequest {
   hold?: AttemptHold;
   /** Hosts the URL and its redirects must be on (see host-allowlist.ts); sent with the node-http transport. */
   allowedHosts?: readonly AllowedHost[];
+  /** Fewer attempts than the policy's for this request (never more). */
+  maxAttempts?: number;
 }
 
 export interface AttemptHold {
@@ -124,7 +126,7 @@ export class HttpClient {
         throw new HttpRequestError(`${where}: ${describeError(failure)}`, undefined, attempt, failure);
       }
       const retryAfterMs = response ? parseRetryAfter(response.headers['retry-after']) : undefined;
-      const outOfAttempts = attempt >= this.retry.maxAttempts;
+      const outOfAttempts = attempt >= Math.min(request.maxAttempts ?? this.retry.maxAttempts, this.retry.maxAttempts);
       const waitTooLong = retryAfterMs !== undefined && retryAfterMs > this.retry.maxRetryAfterMs;
       if (outOfAttempts || waitTooLong) {
         const what = response ? `HTTP ${response.statusCode}` : describeError(failure);
