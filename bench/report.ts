@@ -72,8 +72,8 @@ const BACKFILL_NOTES = [
   'keeps each EAN as a number in a sorted array (8 bytes), so memory follows the distinct EANs, not',
   'the file. Parse, images and load make no Titelive request, so the larger list runs plan and',
   'fetch only. Each fetch shard makes one login and one /ean call per 250 of its EANs, the last one',
-  'partial; with faults on, each 503 costs a retry, and the poison EAN\'s batch is halved down to it,',
-  'each failing call tried 6 times. Plan of a list makes no request at all.',
+  'partial; with faults on, each 503 costs a retry, and the poison EAN\'s batch (tried 6 times) is',
+  'halved down to it, each half tried twice. Plan of a list makes no request at all.',
 ];
 
 /** What the continuity table means, kept beside the report so that a rerun keeps it. */
