@@ -5,7 +5,10 @@ import { createHash } from 'node:crypto';
  * as ISO text. Equal hashes mean nothing to write.
  */
 export function contentHash(content: object): string {
-  return createHash('sha256')
-    .update(JSON.stringify(content, (_key, value: unknown) => (value instanceof Date ? value.toISOString() : value)))
-    .digest('base64url');
+  return createHash('sha256').update(contentText(content)).digest('base64url');
+}
+
+/** A value as the hash reads it: JSON, dates as ISO text. */
+export function contentText(value: unknown): string {
+  return JSON.stringify(value ?? null, (_key, inner: unknown) => (inner instanceof Date ? inner.toISOString() : inner));
 }

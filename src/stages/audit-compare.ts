@@ -1,5 +1,5 @@
 import { EARLIEST_DAY } from '../runtime/calendar.js';
-import { contentHash } from '../runtime/content-hash.js';
+import { contentHash, contentText } from '../runtime/content-hash.js';
 import type { FetchedItem, ProductsFacet } from '../source.js';
 
 export const AUDIT_OUTCOMES = ['in_sync', 'stale', 'deleted_at_source', 'deleted_in_copy_only', 'failed'] as const;
@@ -39,7 +39,8 @@ export function compareWithSource(stored: Record<string, unknown> & { _id: strin
     return { key, outcome: 'failed', error: `the answer is not JSON (${error instanceof Error ? error.message : String(error)})` };
   }
   const { rows } = facet.flatten(product, { key, windowStart: EARLIEST_DAY }, facet.newNotes());
-  const cells = rows.find((row) => String(row[facet.columns.findIndex((column) => column.name === facet.keyColumn)]) === key);
+  const keyIndex = facet.columns.findIndex((column) => column.name === facet.keyColumn);
+  const cells = rows.find((row) => String(row[keyIndex]) === key);
   if (!cells) return { key, outcome: 'failed', error: 'the answer holds no item with this key' };
   const row = Object.fromEntries(facet.columns.map((column, index) => [column.name, cells[index] ?? null]));
   const content = facet.document(row, dataset, facet.imagesRowOf(stored));
@@ -49,8 +50,7 @@ export function compareWithSource(stored: Record<string, unknown> & { _id: strin
 
 /** The content fields whose values differ, in the content's order, then fields only the stored document has. */
 export function differingFields(content: Record<string, unknown>, stored: Record<string, unknown>): string[] {
-  const text = (value: unknown) => JSON.stringify(value ?? null, (_key, inner: unknown) => (inner instanceof Date ? inner.toISOString() : inner));
-  const fields = Object.keys(content).filter((field) => text(content[field]) !== text(stored[field]));
+  const fields = Object.keys(content).filter((field) => contentText(content[field]) !== contentText(stored[field]));
   const extra = Object.keys(stored).filter((field) => !(field in content) && !BOOKKEEPING.has(field));
   return [...fields, ...extra];
 }

@@ -3,7 +3,7 @@ import { advanceCursor } from '../runtime/advance-cursor.js';
 import type { DayWindow } from '../runtime/choose-window.js';
 import { stageCompletion } from '../runtime/completion.js';
 import { readCursor, updateCursor, type CursorState, type GivenUpItem } from '../runtime/cursor.js';
-import { readManifests } from '../runtime/manifest.js';
+import { readManifests, type ShardManifest } from '../runtime/manifest.js';
 import { cursorCarriedItems, cursorEndTimestampSeconds, cursorLagDays, itemsGivenUpTotal } from '../runtime/metrics.js';
 import { readStageRows } from '../runtime/part-io.js';
 import type { RunRef } from '../runtime/run-layout.js';
@@ -39,7 +39,7 @@ export function commitPath(run: RunRef): string {
 
 /**
  * Commits a run once its last stage is complete and its manifests reconcile: the dataset's
- * cursor moves (advanceCursor's rule), the items that failed are carried to the next runs or
+ * cursor moves (advanceCursor's rule; a list's or repair's run leaves it), the items that failed are carried to the next runs or
  * given up, and the run's commit record is written. Returns undefined, changing nothing, while
  * the run is not complete or does not add up. Safe to call again for the same run.
  */
@@ -61,37 +61,32 @@ export async function commitRunIfComplete(storage: Storage, run: RunRef, setting
     if (row.status === 'failed') failedErrors.set(String(row.ean), String(row.error ?? 'failed'));
     else done.push(String(row.ean));
   }
-  // The day each failed EAN was planned on, read only when some failed.
-  const days = new Map<string, string>();
-  if (failedErrors.size > 0) {
-    for await (const row of readStageRows(storage, [plan!], { columns: ['ean', 'day'] })) if (failedErrors.has(String(row.ean))) days.set(String(row.ean), String(row.day));
-  }
-  const failed = [...failedErrors].map(([key, error]) => ({ key, day: days.get(key) ?? window.start, error }));
 
   const committedAt = new Date().toISOString();
-  if (plan!.details.movesCursor === false) return recordWithoutCursor(storage, run, { window, committedAt, done: done.length, failed: failed.length }, logger);
-  let outcome: ReturnType<typeof advanceCursor> | undefined;
-  const { before, after } = await updateCursor(storage, run.dataset, (current) => {
-    outcome = advanceCursor(current, run.dataset, { runId: run.runId, window, done, failed, maxItemAttempts: settings.maxItemAttempts, committedAt });
-    return outcome.next;
-  });
+  // A backfill or repair run (its plan says so) leaves the cursor and its carried items as they are: what failed is repaired with --retry-failed-from, not carried.
+  const movesCursor = plan!.details.movesCursor !== false;
+  const change = movesCursor ? await moveCursor(storage, run, plan!, window, done, failedErrors, settings.maxItemAttempts, committedAt) : await leaveCursor(storage, run.dataset);
   const record: CommitRecord = {
     dataset: run.dataset,
     runId: run.runId,
     window,
     committedAt,
-    cursorBefore: before?.end ?? null,
-    cursorAfter: after!.end,
-    moved: outcome!.moved,
-    reason: outcome!.reason,
+    cursorBefore: change.before?.end ?? null,
+    cursorAfter: change.after?.end ?? null,
+    moved: change.moved,
+    reason: change.reason,
     done: done.length,
-    failed: failed.length,
-    carriedAfter: Object.keys(after!.carried).length,
-    givenUp: outcome!.givenUp,
+    failed: failedErrors.size,
+    carriedAfter: Object.keys(change.after?.carried ?? {}).length,
+    givenUp: change.givenUp,
     productVersion: PRODUCT_VERSION,
   };
   await storage.writeText(commitPath(run), `${JSON.stringify(record, null, 2)}\n`);
-  reportCursor(after!, isIsoDay(run.runId) ? run.runId : undefined);
+  if (!movesCursor) {
+    logger.info({ event: 'run_committed', window, cursor: record.cursorAfter, moved: false, failed: record.failed }, `commit: ${run.dataset}/${run.runId} committed; ${record.reason}; ${record.failed} EAN(s) failed${record.failed > 0 ? ` — repair them with plan --retry-failed-from ${run.runId}` : ''}`);
+    return record;
+  }
+  reportCursor(change.after!, isIsoDay(run.runId) ? run.runId : undefined);
   itemsGivenUpTotal.inc({ category: run.dataset }, record.givenUp.length);
   logger.info({ event: 'run_committed', window, cursor: record.cursorAfter, moved: record.moved, failed: record.failed, carried: record.carriedAfter, givenUp: record.givenUp.length }, `commit: ${run.dataset}/${run.runId} committed (window ${window.start} … ${window.end}); ${record.reason}; ${record.carriedAfter} item(s) carried to the next runs`);
   for (const item of record.givenUp) {
@@ -100,32 +95,36 @@ export async function commitRunIfComplete(storage: Storage, run: RunRef, setting
   return record;
 }
 
-/**
- * A backfill or repair run (its plan says `movesCursor: false`): recorded as committed, the
- * cursor and its carried items left as they are; what failed is repaired with
- * --retry-failed-from, not carried.
- */
-async function recordWithoutCursor(storage: Storage, run: RunRef, facts: { window: DayWindow; committedAt: string; done: number; failed: number }, logger: Logger): Promise<CommitRecord> {
-  const cursor = await readCursor(storage, run.dataset);
+/** What a commit did to the cursor. */
+interface CursorChange {
+  before: CursorState | undefined;
+  after: CursorState | undefined;
+  moved: boolean;
+  reason: string;
+  givenUp: GivenUpItem[];
+}
+
+/** The cursor after the run, by advanceCursor's rule, written conditionally; failed items carried with the day the plan gave them. */
+async function moveCursor(storage: Storage, run: RunRef, plan: ShardManifest, window: DayWindow, done: string[], failedErrors: Map<string, string>, maxItemAttempts: number, committedAt: string): Promise<CursorChange> {
+  // The day each failed EAN was planned on, read only when some failed.
+  const days = new Map<string, string>();
+  if (failedErrors.size > 0) {
+    for await (const row of readStageRows(storage, [plan], { columns: ['ean', 'day'] })) if (failedErrors.has(String(row.ean))) days.set(String(row.ean), String(row.day));
+  }
+  const failed = [...failedErrors].map(([key, error]) => ({ key, day: days.get(key) ?? window.start, error }));
+  let outcome: ReturnType<typeof advanceCursor> | undefined;
+  const { before, after } = await updateCursor(storage, run.dataset, (current) => {
+    outcome = advanceCursor(current, run.dataset, { runId: run.runId, window, done, failed, maxItemAttempts, committedAt });
+    return outcome.next;
+  });
+  return { before, after, moved: outcome!.moved, reason: outcome!.reason, givenUp: outcome!.givenUp };
+}
+
+/** The cursor as it is, read only. */
+async function leaveCursor(storage: Storage, dataset: string): Promise<CursorChange> {
+  const cursor = await readCursor(storage, dataset);
   const reason = `a run of a list or of an earlier run's failures leaves the cursor ${cursor ? `at ${cursor.end}` : 'unset'} (plan --move-cursor moves it)`;
-  const record: CommitRecord = {
-    dataset: run.dataset,
-    runId: run.runId,
-    window: facts.window,
-    committedAt: facts.committedAt,
-    cursorBefore: cursor?.end ?? null,
-    cursorAfter: cursor?.end ?? null,
-    moved: false,
-    reason,
-    done: facts.done,
-    failed: facts.failed,
-    carriedAfter: Object.keys(cursor?.carried ?? {}).length,
-    givenUp: [],
-    productVersion: PRODUCT_VERSION,
-  };
-  await storage.writeText(commitPath(run), `${JSON.stringify(record, null, 2)}\n`);
-  logger.info({ event: 'run_committed', window: facts.window, cursor: record.cursorAfter, moved: false, failed: facts.failed }, `commit: ${run.dataset}/${run.runId} committed; ${reason}; ${facts.failed} EAN(s) failed${facts.failed > 0 ? ` — repair them with plan --retry-failed-from ${run.runId}` : ''}`);
-  return record;
+  return { before: cursor, after: cursor, moved: false, reason, givenUp: [] };
 }
 
 /** The commit record of a run, if it committed. */

@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { createInterface } from 'node:readline';
 import { ConfigError } from '../errors.js';
 import { readParquetInfo, readParquetRows } from '../parquet/parquet-reader.js';
+import { localCopyOf } from '../part-io.js';
 import { openStorage, splitLocation } from '../storage/open-storage.js';
 
 /** One entry of a key list: where it is (line or row, from 1) and its text, trimmed. */
@@ -26,11 +27,9 @@ export async function* keyListLines(location: string, columns: readonly string[]
   const { folder, name } = splitLocation(location.startsWith('file://') ? fileURLToPath(location) : location);
   const storage = openStorage(folder, from);
   if (!(await storage.exists(name))) throw new ConfigError(`${from}: ${location} does not exist; give a local path, a file:// URL or a gs://bucket/path to a list of EANs`);
-  const local = storage.localFile(name);
-  const scratch = local ? undefined : await mkdtemp(path.join(tmpdir(), 'titelive-etl-list-'));
+  const scratch = storage.localFile(name) ? undefined : await mkdtemp(path.join(tmpdir(), 'titelive-etl-list-'));
   try {
-    const file = local ?? path.join(scratch!, 'list');
-    if (!local) await storage.getFile(name, file);
+    const file = await localCopyOf(storage, name, scratch ?? '', 'list');
     if (await startsWithParquetMagic(file)) yield* parquetLines(file, columns, location, from);
     else yield* textLines(file, columns, location, from);
   } finally {
